@@ -1,0 +1,191 @@
+// The one write path for invoices. Sync and webhooks both go through upsertInvoice, which keeps
+// the running totals (per status, raised sats, contributions, raised amount per currency) in the
+// same transaction as the invoice row, so a scrape reads a handful of rows at any history size.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { addDecimalStrings, subtractDecimalStrings } from '../money.js';
+import type { Database, InvoiceRow, InvoiceStatus } from '../db/schema.js';
+import { INVOICE_STATUSES } from '../db/schema.js';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export interface InvoiceRecord {
+  id: string;
+  storeId: string;
+  status: InvoiceStatus;
+  additionalStatus: string;
+  currency: string;
+  amount: string | null;
+  btcPaidSats: number;
+  createdTime: number;
+  expirationTime: number;
+  monitoringExpiration: number;
+  archived: boolean;
+  orderId: string | null;
+  itemCode: string | null;
+  amountsSynced: boolean;
+  statusSource: 'sync' | 'webhook';
+}
+
+/** Settled invoices count as raised; so do Expired ones paid late (they received the full amount). */
+export function countsAsRaised(status: InvoiceStatus, additionalStatus: string): boolean {
+  return status === 'Settled' || (status === 'Expired' && additionalStatus === 'PaidLate');
+}
+
+/** Final: nothing can change any more. An Expired invoice can still turn PaidLate until monitoring ends. */
+export function isFinal(status: InvoiceStatus, monitoringExpiration: number, now: number): boolean {
+  if (status === 'Settled' || status === 'Invalid') return true;
+  if (status === 'Expired') return now >= monitoringExpiration;
+  return false;
+}
+
+function toRow(rec: InvoiceRecord, now: number): InvoiceRow {
+  return {
+    id: rec.id,
+    store_id: rec.storeId,
+    status: rec.status,
+    additional_status: rec.additionalStatus,
+    currency: rec.currency,
+    amount: rec.amount,
+    btc_paid_sats: rec.btcPaidSats,
+    created_time: rec.createdTime,
+    expiration_time: rec.expirationTime,
+    monitoring_expiration: rec.monitoringExpiration,
+    archived: rec.archived ? 1 : 0,
+    order_id: rec.orderId,
+    item_code: rec.itemCode,
+    counts_as_raised: countsAsRaised(rec.status, rec.additionalStatus) ? 1 : 0,
+    is_final: isFinal(rec.status, rec.monitoringExpiration, now) ? 1 : 0,
+    amounts_synced: rec.amountsSynced ? 1 : 0,
+    status_source: rec.statusSource,
+    updated_at: now,
+  };
+}
+
+export function rowToRecord(row: InvoiceRow): InvoiceRecord {
+  return {
+    id: row.id,
+    storeId: row.store_id,
+    status: row.status,
+    additionalStatus: row.additional_status,
+    currency: row.currency,
+    amount: row.amount,
+    btcPaidSats: row.btc_paid_sats,
+    createdTime: row.created_time,
+    expirationTime: row.expiration_time,
+    monitoringExpiration: row.monitoring_expiration,
+    archived: row.archived === 1,
+    orderId: row.order_id,
+    itemCode: row.item_code,
+    amountsSynced: row.amounts_synced === 1,
+    statusSource: row.status_source === 'webhook' ? 'webhook' : 'sync',
+  };
+}
+
+/** Columns whose change matters; updated_at and is_final alone do not make a write. */
+function sameContent(a: InvoiceRow, b: InvoiceRow): boolean {
+  return (
+    a.store_id === b.store_id &&
+    a.status === b.status &&
+    a.additional_status === b.additional_status &&
+    a.currency === b.currency &&
+    a.amount === b.amount &&
+    a.btc_paid_sats === b.btc_paid_sats &&
+    a.created_time === b.created_time &&
+    a.expiration_time === b.expiration_time &&
+    a.monitoring_expiration === b.monitoring_expiration &&
+    a.archived === b.archived &&
+    a.order_id === b.order_id &&
+    a.item_code === b.item_code &&
+    a.is_final === b.is_final &&
+    a.amounts_synced === b.amounts_synced &&
+    a.status_source === b.status_source
+  );
+}
+
+/** Makes sure a store's five status rows and totals row exist, so metrics show zeros from the start. */
+export async function ensureStoreTotals(db: Db, storeId: string): Promise<void> {
+  await db
+    .insertInto('invoice_status_totals')
+    .values(INVOICE_STATUSES.map((status) => ({ store_id: storeId, status, invoices: 0 })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await db
+    .insertInto('store_totals')
+    .values({ store_id: storeId, raised_sats: 0, contributions: 0, last_invoice_created: null })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+async function addToTotals(db: Db, row: InvoiceRow, sign: 1 | -1): Promise<void> {
+  await db
+    .insertInto('invoice_status_totals')
+    .values({ store_id: row.store_id, status: row.status, invoices: sign })
+    .onConflict((oc) =>
+      oc.columns(['store_id', 'status']).doUpdateSet((eb) => ({ invoices: eb('invoice_status_totals.invoices', '+', sign) })),
+    )
+    .execute();
+  if (row.counts_as_raised === 1) {
+    await db
+      .updateTable('store_totals')
+      .set((eb) => ({
+        raised_sats: eb('raised_sats', '+', sign * row.btc_paid_sats),
+        contributions: eb('contributions', '+', sign),
+      }))
+      .where('store_id', '=', row.store_id)
+      .execute();
+    if (row.amount !== null) {
+      const current = await db
+        .selectFrom('store_raised_amounts')
+        .select('amount')
+        .where('store_id', '=', row.store_id)
+        .where('currency', '=', row.currency)
+        .executeTakeFirst();
+      const base = current?.amount ?? '0';
+      const next = sign === 1 ? addDecimalStrings(base, row.amount) : subtractDecimalStrings(base, row.amount);
+      await db
+        .insertInto('store_raised_amounts')
+        .values({ store_id: row.store_id, currency: row.currency, amount: next })
+        .onConflict((oc) => oc.columns(['store_id', 'currency']).doUpdateSet({ amount: next }))
+        .execute();
+    }
+  }
+}
+
+export interface UpsertResult {
+  /** 'inserted', 'updated' or 'unchanged' */
+  outcome: 'inserted' | 'updated' | 'unchanged';
+  previous: InvoiceRecord | undefined;
+}
+
+/**
+ * Inserts or replaces one invoice and moves the running totals by the difference. Call it inside
+ * a transaction (db.transaction().execute(trx => upsertInvoice(trx, ...))) so the row and its totals
+ * commit together.
+ */
+export async function upsertInvoice(db: Db, rec: InvoiceRecord, now: number): Promise<UpsertResult> {
+  const next = toRow(rec, now);
+  const prev = await db.selectFrom('invoices').selectAll().where('id', '=', rec.id).executeTakeFirst();
+  if (prev && sameContent(prev, next)) return { outcome: 'unchanged', previous: rowToRecord(prev) };
+
+  await ensureStoreTotals(db, next.store_id);
+  if (prev) {
+    await addToTotals(db, prev, -1);
+    await db.updateTable('invoices').set(next).where('id', '=', rec.id).execute();
+  } else {
+    await db.insertInto('invoices').values(next).execute();
+  }
+  await addToTotals(db, next, 1);
+  await db
+    .updateTable('store_totals')
+    .set({
+      last_invoice_created: sql<number>`max(coalesce(last_invoice_created, ${next.created_time}), ${next.created_time})`,
+    })
+    .where('store_id', '=', next.store_id)
+    .execute();
+  return { outcome: prev ? 'updated' : 'inserted', previous: prev ? rowToRecord(prev) : undefined };
+}
+
+export async function getInvoice(db: Db, id: string): Promise<InvoiceRecord | undefined> {
+  const row = await db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? rowToRecord(row) : undefined;
+}

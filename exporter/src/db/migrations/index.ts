@@ -1,0 +1,8 @@
+// Migrations are supplied in code (not read from a folder at run time) so the compiled build and
+// the tests run exactly the same list. Names sort in the order they apply.
+import type { Migration } from 'kysely';
+import * as m001 from './001_initial.js';
+
+export const migrations: Record<string, Migration> = {
+  '001_initial': m001,
+};

@@ -1,0 +1,150 @@
+// Kysely table types. Money is integer sats (INTEGER) or an exact decimal string (TEXT) plus its
+// currency; time is integer unix seconds. Booleans are 0/1 integers (SQLite has no boolean).
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type InvoiceStatus = 'New' | 'Processing' | 'Settled' | 'Expired' | 'Invalid';
+export const INVOICE_STATUSES: readonly InvoiceStatus[] = ['New', 'Processing', 'Settled', 'Expired', 'Invalid'];
+
+export interface InvoicesTable {
+  id: string;
+  store_id: string;
+  status: InvoiceStatus;
+  additional_status: string;
+  /** Price currency of the invoice (USD, EUR, BTC, SATS, ...). */
+  currency: string;
+  /** Invoice price as BTCPay's exact decimal string; null for top-up invoices without an amount. */
+  amount: string | null;
+  /** Gross BTC received over BTC payment methods (sum of paymentMethodPaid), integer sats. */
+  btc_paid_sats: number;
+  created_time: number;
+  expiration_time: number;
+  monitoring_expiration: number;
+  archived: number;
+  order_id: string | null;
+  /** Crowdfund perk id (metadata.itemCode); '' when none was chosen. */
+  item_code: string | null;
+  /** 1 when the invoice counts as raised (Settled, or Expired with PaidLate). */
+  counts_as_raised: number;
+  /** 1 when no further status change is possible (Settled, Invalid, Expired past monitoring). */
+  is_final: number;
+  /** 1 once amounts came from the API (payment methods read), 0 while only a webhook told us. */
+  amounts_synced: number;
+  /** Who wrote the current status last: 'sync' or 'webhook'. */
+  status_source: string;
+  updated_at: number;
+}
+
+/** Running totals per store and status, kept in the same transaction as each invoice write. */
+export interface InvoiceStatusTotalsTable {
+  store_id: string;
+  status: InvoiceStatus;
+  invoices: number;
+}
+
+/** Running totals of raised invoices per store. */
+export interface StoreTotalsTable {
+  store_id: string;
+  raised_sats: number;
+  contributions: number;
+  last_invoice_created: number | null;
+}
+
+/** Exact sum of raised invoices' prices per store and price currency (decimal string). */
+export interface StoreRaisedAmountsTable {
+  store_id: string;
+  currency: string;
+  amount: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  received_at: number;
+  store_id: string | null;
+  webhook_id: string | null;
+  delivery_id: string | null;
+  original_delivery_id: string | null;
+  event_type: string | null;
+  invoice_id: string | null;
+  is_redelivery: number | null;
+  /** accepted | duplicate | ignored | missing_signature | bad_signature | unknown_store | malformed */
+  result: string;
+  /** First characters of the received signature, for telling deliveries apart; never the secret. */
+  signature_preview: string | null;
+  /** Raw body, kept only for verified deliveries. */
+  payload: string | null;
+}
+
+export interface AngorProjectsTable {
+  project_id: string;
+  network: string;
+  name: string | null;
+  nostr_event_id: string | null;
+  founder_key: string | null;
+  nostr_pubkey: string | null;
+  target_sats: number | null;
+  raised_sats: number;
+  investments: number;
+  spent_by_founder_sats: number;
+  penalties_sats: number;
+  start_time: number | null;
+  end_time: number | null;
+  expiry_time: number | null;
+  /** JSON array of {releaseDate, amountToRelease} from the project info. */
+  stages_json: string;
+  project_type: string;
+  created_block_height: number | null;
+  updated_at: number;
+}
+
+export interface SyncRunsTable {
+  id: Generated<number>;
+  source: string;
+  started_at: number;
+  finished_at: number | null;
+  /** running | success | error */
+  outcome: string;
+  error_reason: string | null;
+  error_message: string | null;
+  items_fetched: number;
+  items_written: number;
+}
+
+/** Latest state per source, so the scrape reads one row instead of scanning runs. */
+export interface SyncStateTable {
+  source: string;
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  last_outcome: string | null;
+  last_duration_seconds: number | null;
+  last_error_reason: string | null;
+  /** Source-specific resume point (JSON), e.g. how far a first sync got. */
+  cursor: string | null;
+}
+
+/** Counter of failed runs per source and reason; persisted so restarts keep it monotonic. */
+export interface SyncErrorCountsTable {
+  source: string;
+  reason: string;
+  count: number;
+}
+
+export interface Database {
+  invoices: InvoicesTable;
+  invoice_status_totals: InvoiceStatusTotalsTable;
+  store_totals: StoreTotalsTable;
+  store_raised_amounts: StoreRaisedAmountsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  angor_projects: AngorProjectsTable;
+  sync_runs: SyncRunsTable;
+  sync_state: SyncStateTable;
+  sync_error_counts: SyncErrorCountsTable;
+}
+
+export type InvoiceRow = Selectable<InvoicesTable>;
+export type NewInvoiceRow = Insertable<InvoicesTable>;
+export type InvoiceUpdate = Updateable<InvoicesTable>;
+export type AngorProjectRow = Selectable<AngorProjectsTable>;
+export type SyncStateRow = Selectable<SyncStateTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+// Re-exported so migrations and repositories need one import.
+export type { ColumnType };

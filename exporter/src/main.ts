@@ -1,0 +1,132 @@
+// Composition root: config → database → sources → http → scheduler, and graceful shutdown.
+// Nothing here computes anything; it only wires the parts together.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/connection.js';
+import { isMigrated, migrateToLatest } from './db/migrator.js';
+import { createApp } from './http/app.js';
+import type { LandingSource } from './http/landing.js';
+import { createLogger, maskSecret, type Logger } from './log.js';
+import { buildMetrics } from './metrics/build.js';
+import type { MetricsRegistry } from './metrics/registry.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { closeInterruptedRuns } from './scheduler/sync-runs.js';
+import { VERSION } from './version.js';
+
+export interface Exporter {
+  config: Config;
+  log: Logger;
+  database: DatabaseHandle;
+  scheduler: Scheduler;
+  metrics: MetricsRegistry;
+  server: Server;
+  /** Base URL the HTTP server listens on (with the real port when PORT=0). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Start the scheduler (initial sync + cron). Tests may turn it off. */
+  schedule?: boolean;
+}
+
+function landingSources(config: Config): LandingSource[] {
+  const out: LandingSource[] = [];
+  if (config.btcpay) {
+    out.push({
+      name: 'BTCPay Server',
+      details: [
+        ['URL', config.btcpay.url],
+        ['Stores', config.btcpay.storeIds.join(', ') || '(all stores the key can see)'],
+        ['API key', maskSecret(config.btcpay.apiKey)],
+        ['Webhook secret', maskSecret(config.btcpay.webhookSecret)],
+      ],
+    });
+  }
+  if (config.angor.enabled) {
+    out.push({
+      name: `Angor (${config.angor.network})`,
+      details: [
+        ['Indexers', config.mode === 'demo' ? `demo data from ${config.angor.demoFile}` : config.angor.indexerUrls.join(', ')],
+        ['Nostr relays', config.mode === 'demo' ? '(not used in demo mode)' : config.angor.relays.join(', ')],
+        ['Projects', config.angor.projects.join(', ') || '(all)'],
+      ],
+    });
+  }
+  out.push({
+    name: 'Exporter',
+    details: [
+      ['Database', config.databasePath],
+      ['Sync schedule', config.syncSchedule],
+      ['Metrics token', maskSecret(config.metricsToken)],
+      ['Admin token', maskSecret(config.adminToken)],
+    ],
+  });
+  return out;
+}
+
+export async function startExporter(config: Config, opts: StartOptions = {}): Promise<Exporter> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const database = openDatabase(config.databasePath);
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) log.info({ applied }, 'database migrated');
+    const interrupted = await closeInterruptedRuns(database.db, Math.floor(Date.now() / 1000));
+    if (interrupted > 0) log.warn({ interrupted }, 'closed sync runs left open by an earlier stop');
+
+    const scheduler = new Scheduler({ db: database.db, log, schedule: config.syncSchedule });
+    const metrics = buildMetrics({ db: database.db, mode: config.mode, sources: () => scheduler.sources });
+
+    const app = createApp({
+      mode: config.mode,
+      db: database.db,
+      metrics,
+      log,
+      metricsToken: config.metricsToken,
+      adminToken: config.adminToken,
+      isReady: () => isMigrated(database.db),
+      refresh: () => {
+        void scheduler.runAll('refresh');
+        return scheduler.sources;
+      },
+      landingSources: landingSources(config),
+      webhookUrl: config.btcpay || config.mode === 'demo' ? `${config.publicUrl}/webhooks/btcpay` : undefined,
+    });
+
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
+    log.info({ url, mode: config.mode, version: VERSION }, 'exporter listening');
+
+    if (opts.schedule !== false) scheduler.start();
+
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        log.info('shutting down');
+        await scheduler.stop();
+        // Finish in-flight requests; idle keep-alive sockets are closed at once.
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        for (const c of closers.reverse()) await c();
+        await database.close();
+        log.info('stopped');
+      })();
+      return closing;
+    };
+    return { config, log, database, scheduler, metrics, server, url, close };
+  } catch (err) {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    await database.close();
+    throw err;
+  }
+}

@@ -1,0 +1,94 @@
+// The exporter's metrics registry. Collectors read the database when a scrape arrives; each one
+// is timed and its success exported (node_exporter's scrape_collector_success pattern), so a
+// broken collector shows up as a series instead of a failed scrape.
+import { Gauge, Registry, collectDefaultMetrics, openMetricsContentType, type RegistryContentType } from 'prom-client';
+
+export const METRIC_PREFIX = 'crowdfund_';
+
+/** The prom-client registry type collectors register their metrics in. */
+export type PromRegistry = Registry<RegistryContentType>;
+
+export interface Collector {
+  /** Short name, the `collector` label of crowdfund_scrape_collector_*. */
+  readonly name: string;
+  /** Reads the database and sets this collector's gauges. Must not call any remote API. */
+  collect(): Promise<void> | void;
+}
+
+export interface RenderedMetrics {
+  contentType: string;
+  body: string;
+}
+
+export class MetricsRegistry {
+  readonly registry = new Registry<RegistryContentType>();
+  private readonly collectors: Collector[] = [];
+  private readonly success: Gauge<'collector'>;
+  private readonly duration: Gauge<'collector'>;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: { version: string; mode: string; defaultMetrics?: boolean }) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    const info = new Gauge({
+      name: 'crowdfund_build_info',
+      help: 'Build and run-mode information of the exporter; always 1.',
+      labelNames: ['version', 'mode', 'nodejs_version'] as const,
+      registers: [this.registry],
+    });
+    info.set({ version: opts.version, mode: opts.mode, nodejs_version: process.version }, 1);
+    this.success = new Gauge({
+      name: 'crowdfund_scrape_collector_success',
+      help: 'Whether a collector read the database successfully during this scrape (1) or failed (0).',
+      labelNames: ['collector'] as const,
+      registers: [this.registry],
+    });
+    this.duration = new Gauge({
+      name: 'crowdfund_scrape_collector_duration_seconds',
+      help: 'How long a collector took during this scrape.',
+      labelNames: ['collector'] as const,
+      registers: [this.registry],
+    });
+  }
+
+  add(collector: Collector): void {
+    this.collectors.push(collector);
+  }
+
+  /** Runs every collector; failures are recorded, never thrown. Returns the failures. */
+  async collect(onError?: (collector: string, err: unknown) => void): Promise<string[]> {
+    const failed: string[] = [];
+    for (const c of this.collectors) {
+      const start = performance.now();
+      try {
+        await c.collect();
+        this.success.set({ collector: c.name }, 1);
+      } catch (err) {
+        failed.push(c.name);
+        this.success.set({ collector: c.name }, 0);
+        onError?.(c.name, err);
+      }
+      this.duration.set({ collector: c.name }, (performance.now() - start) / 1000);
+    }
+    return failed;
+  }
+
+  /**
+   * Collects and serialises. prom-client fixes the format per registry, so the OpenMetrics variant
+   * switches it for the duration of one render; renders are serialised so they never interleave.
+   */
+  render(openMetrics: boolean, onError?: (collector: string, err: unknown) => void): Promise<RenderedMetrics> {
+    const run = async (): Promise<RenderedMetrics> => {
+      await this.collect(onError);
+      const type: RegistryContentType = openMetrics ? openMetricsContentType : Registry.PROMETHEUS_CONTENT_TYPE;
+      this.registry.setContentType(type);
+      try {
+        return { contentType: type, body: await this.registry.metrics() };
+      } finally {
+        this.registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+      }
+    };
+    const p = this.lock.then(run, run);
+    this.lock = p.catch(() => undefined);
+    return p;
+  }
+}
