@@ -189,3 +189,20 @@ export async function getInvoice(db: Db, id: string): Promise<InvoiceRecord | un
   const row = await db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? rowToRecord(row) : undefined;
 }
+
+/** A status change the sync found (as opposed to one a webhook reported). */
+export interface StatusChange {
+  storeId: string;
+  invoiceId: string;
+  from: { status: InvoiceStatus; additionalStatus: string };
+  to: { status: InvoiceStatus; additionalStatus: string };
+  /** Unix seconds when the sync saw it. */
+  detectedAt: number;
+}
+
+/**
+ * Called by the invoice sync inside the page transaction for every invoice whose status or
+ * additionalStatus changed since the database last saw it (the webhook module uses it to count
+ * missed webhooks). It must only write through `db` so it commits with the page.
+ */
+export type StatusChangeHook = (db: Db, change: StatusChange) => Promise<void>;
