@@ -136,7 +136,7 @@ const urlList = (protocols: string[]) =>
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 
 const envSchema = z.object({
-  PORT: int(1, 65535, DEFAULT_PORT),
+  PORT: int(0, 65535, DEFAULT_PORT), // 0 picks a free port (tests, one-shot CLI runs)
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   PUBLIC_URL: httpUrl,
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_DATABASE_PATH)),
