@@ -85,6 +85,8 @@ export class Scheduler {
     let written = 0;
     log.info({ trigger }, 'sync started');
     try {
+      // stop() may have come while the run was being recorded.
+      this.abort.signal.throwIfAborted();
       await job.run({
         signal: this.abort.signal,
         log,

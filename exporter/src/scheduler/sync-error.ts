@@ -26,6 +26,10 @@ export class SyncError extends Error {
 
 export function reasonOf(err: unknown): SyncErrorReason {
   if (err instanceof SyncError) return err.reason;
-  if (err instanceof Error && err.name === 'AbortError') return 'aborted';
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
+    return err.name === 'AbortError' ? 'aborted' : 'timeout';
+  }
+  // signal.throwIfAborted() throws the abort reason, a DOMException named AbortError.
+  if (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError') return 'aborted';
   return 'internal';
 }

@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { openDatabase, type DatabaseHandle } from '../../exporter/src/db/connection.js';
+import { migrateToLatest } from '../../exporter/src/db/migrator.js';
+import { Scheduler, type SyncJob } from '../../exporter/src/scheduler/scheduler.js';
+import { SyncError } from '../../exporter/src/scheduler/sync-error.js';
+import { closeInterruptedRuns, startRun } from '../../exporter/src/scheduler/sync-runs.js';
+import { buildMetrics } from '../../exporter/src/metrics/build.js';
+import { tempDbPath } from '../helpers/tmp.js';
+
+let h: DatabaseHandle;
+let scheduler: Scheduler;
+beforeEach(async () => {
+  h = openDatabase(tempDbPath());
+  await migrateToLatest(h.db);
+  scheduler = new Scheduler({ db: h.db, log: pino({ level: 'silent' }), schedule: '0 0 1 1 *' });
+});
+afterEach(async () => {
+  await scheduler.stop();
+  await h.close();
+});
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('Scheduler', () => {
+  it('never runs a job twice at once and records each run', async () => {
+    const gate = deferred();
+    let starts = 0;
+    const job: SyncJob = {
+      source: 'btcpay:S1',
+      async run(ctx) {
+        starts += 1;
+        ctx.progress({ fetched: 10, written: 4 });
+        await gate.promise;
+      },
+    };
+    scheduler.add(job);
+    const a = scheduler.runAll('test');
+    const b = scheduler.runAll('test');
+    gate.resolve();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(starts).toBe(1);
+    expect(ra[0]).toMatchObject({ ok: true });
+    expect(rb[0]).toMatchObject({ ok: true, skipped: true });
+    const runs = await h.db.selectFrom('sync_runs').selectAll().execute();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ source: 'btcpay:S1', outcome: 'success', items_fetched: 10, items_written: 4 });
+  });
+
+  it('records failures with their reason and exports them as metrics', async () => {
+    let fail = true;
+    scheduler.add({
+      source: 'angor',
+      async run() {
+        if (fail) throw new SyncError('unauthenticated', 'BTCPay rejected the API key');
+      },
+    });
+    await scheduler.runAll('test');
+    const metrics = buildMetrics({ db: h.db, mode: 'live', sources: () => scheduler.sources, defaultMetrics: false });
+    let text = (await metrics.render(false)).body;
+    expect(text).toMatch(/^crowdfund_sync_up\{source="angor"\} 0$/m);
+    expect(text).toMatch(/^crowdfund_sync_errors_total\{source="angor",reason="unauthenticated"\} 1$/m);
+    expect(text).toMatch(/^crowdfund_sync_errors_total\{source="angor",reason="timeout"\} 0$/m);
+    expect(text).toMatch(/^crowdfund_sync_last_success_timestamp_seconds\{source="angor"\} 0$/m);
+
+    fail = false;
+    await scheduler.runAll('test');
+    text = (await metrics.render(false)).body;
+    expect(text).toMatch(/^crowdfund_sync_up\{source="angor"\} 1$/m);
+    expect(text).toMatch(/^crowdfund_sync_errors_total\{source="angor",reason="unauthenticated"\} 1$/m);
+    expect(text).toMatch(/^crowdfund_sync_last_success_timestamp_seconds\{source="angor"\} [1-9]\d{9}$/m);
+    const failed = await h.db.selectFrom('sync_runs').selectAll().where('outcome', '=', 'error').execute();
+    expect(failed[0]).toMatchObject({ error_reason: 'unauthenticated', error_message: 'BTCPay rejected the API key' });
+  });
+
+  it('exports a configured source before its first run as down', async () => {
+    scheduler.add({ source: 'btcpay:S9', run: async () => undefined });
+    const metrics = buildMetrics({ db: h.db, mode: 'live', sources: () => scheduler.sources, defaultMetrics: false });
+    expect((await metrics.render(false)).body).toMatch(/^crowdfund_sync_up\{source="btcpay:S9"\} 0$/m);
+  });
+
+  it('stop() aborts a running job and waits for it to be recorded', async () => {
+    scheduler.add({
+      source: 'angor',
+      run: (ctx) =>
+        new Promise<void>((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+        }),
+    });
+    const run = scheduler.runAll('test');
+    await scheduler.stop();
+    expect((await run)[0]).toMatchObject({ ok: false, errorReason: 'aborted' });
+    const row = await h.db.selectFrom('sync_runs').selectAll().executeTakeFirstOrThrow();
+    expect(row.outcome).toBe('error');
+  });
+
+  it('closes runs a crash left open', async () => {
+    await startRun(h.db, 'angor', 100);
+    expect(await closeInterruptedRuns(h.db, 200)).toBe(1);
+    const row = await h.db.selectFrom('sync_runs').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ outcome: 'error', error_reason: 'aborted', finished_at: 200 });
+  });
+});
