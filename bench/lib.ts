@@ -1,0 +1,42 @@
+// Small helpers shared by the benchmarks: cached seeded databases, percentiles, machine info.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../exporter/src/version.js';
+import { migrations } from '../exporter/src/db/migrations/index.js';
+import { seedInvoices } from './seed.js';
+
+export const BENCH_DIR = join(PROJECT_ROOT, '.tmp', 'bench');
+
+/** A seeded database of `n` invoices, built once and reused while the schema is unchanged. */
+export async function seededDatabase(n: number): Promise<string> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const schema = Object.keys(migrations).sort().join(',');
+  const key = Buffer.from(schema).toString('base64url').slice(-16);
+  const path = join(BENCH_DIR, `invoices-${n}-${key}.db`);
+  if (!existsSync(path)) {
+    const t0 = performance.now();
+    process.stderr.write(`seeding ${n.toLocaleString('en')} invoices into ${path}...\n`);
+    await seedInvoices(path, { invoices: n });
+    process.stderr.write(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${(statSync(path).size / 1e6).toFixed(0)} MB)\n`);
+  }
+  return path;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function summary(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  return { n: s.length, median: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
+}
+
+export function machine(): string {
+  const c = cpus();
+  return `${c.length} × ${c[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
+}
+
+export const ms = (x: number) => `${x.toFixed(2)} ms`;
