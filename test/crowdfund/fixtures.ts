@@ -1,8 +1,8 @@
 // Greenfield-shaped test invoices and apps, fed raw to the simulator reference and mapped to the
 // plain input of progress.ts (what phase 2 will read from the database).
-import type { ProgressInvoice } from '../../exporter/src/btcpay/crowdfund/progress.js';
+import type { CrowdfundProgress, ProgressInvoice } from '../../exporter/src/btcpay/crowdfund/progress.js';
 import { jsonNumberToDecimalString, type CrowdfundProgressSettings, type ResetEvery } from '../../exporter/src/btcpay/crowdfund/settings.js';
-import type { RefApp, RefInvoice } from '../../exporter/src/btcpay/simulator/crowdfund-reference.js';
+import type { RefApp, RefInvoice, RefProgress } from '../../exporter/src/btcpay/simulator/crowdfund-reference.js';
 
 export const APP_ID = '2A2MhfxsirgJGHcY6ydS9WaJS2o4';
 export const SEARCH_TERM = `crowdfund-app_${APP_ID}`;
@@ -113,4 +113,35 @@ export function workedExample(): RefInvoice[] {
     invoice('G', 'New', 'None', { amount: '75' }),
     invoice('H', 'Settled', 'None', { currency: 'EUR', pays: [{ value: '0.0006', rate: '91000.5' }] }),
   ];
+}
+
+/** The figures both implementations produce, under common names, for comparison. */
+export function summary(p: CrowdfundProgress) {
+  return {
+    windowStart: p.windowStart,
+    nextReset: p.nextReset,
+    settled: p.settled,
+    pending: p.pending,
+    raised: p.raised,
+    progress: p.progressPercent,
+    pendingProgress: p.pendingProgressPercent,
+    contributors: p.contributors,
+    perks: p.perkCounts,
+    sats: p.raisedSats,
+  };
+}
+
+export function refSummary(r: RefProgress) {
+  return {
+    windowStart: r.lastResetDate,
+    nextReset: r.nextResetDate,
+    settled: r.currentAmount,
+    pending: r.currentPendingAmount,
+    raised: r.raised,
+    progress: r.progressPercentage,
+    pendingProgress: r.pendingProgressPercentage,
+    contributors: r.totalContributors,
+    perks: r.perkCount,
+    sats: r.raisedSats,
+  };
 }

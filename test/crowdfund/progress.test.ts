@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCrowdfundProgress, type CrowdfundProgress } from '../../exporter/src/btcpay/crowdfund/progress.js';
 import { referenceCrowdfundProgress, type RefApp, type RefInvoice, type RefProgress } from '../../exporter/src/btcpay/simulator/crowdfund-reference.js';
-import { EXPIRY, SEARCH_TERM, T0, app, invoice, toProgressInvoice, toSettings, workedExample } from './fixtures.js';
+import { EXPIRY, SEARCH_TERM, T0, app, invoice, refSummary, summary, toProgressInvoice, toSettings, workedExample } from './fixtures.js';
 
 const NOW = T0 + 3600;
 
@@ -12,36 +12,6 @@ function both(a: RefApp, invoices: RefInvoice[], now = NOW): { mine: CrowdfundPr
   const ref = referenceCrowdfundProgress(a, invoices, { now });
   expect(summary(mine)).toEqual(refSummary(ref));
   return { mine, ref };
-}
-
-export function summary(p: CrowdfundProgress) {
-  return {
-    windowStart: p.windowStart,
-    nextReset: p.nextReset,
-    settled: p.settled,
-    pending: p.pending,
-    raised: p.raised,
-    progress: p.progressPercent,
-    pendingProgress: p.pendingProgressPercent,
-    contributors: p.contributors,
-    perks: p.perkCounts,
-    sats: p.raisedSats,
-  };
-}
-
-export function refSummary(r: RefProgress) {
-  return {
-    windowStart: r.lastResetDate,
-    nextReset: r.nextResetDate,
-    settled: r.currentAmount,
-    pending: r.currentPendingAmount,
-    raised: r.raised,
-    progress: r.progressPercentage,
-    pendingProgress: r.pendingProgressPercentage,
-    contributors: r.totalContributors,
-    perks: r.perkCount,
-    sats: r.raisedSats,
-  };
 }
 
 describe('CROWDFUND.md d2 worked example', () => {
