@@ -128,6 +128,58 @@ export interface SyncErrorCountsTable {
   count: number;
 }
 
+/** A BTCPay Crowdfund app's settings as last read from Greenfield (CROWDFUND.md b). */
+export interface CrowdfundAppsTable {
+  app_id: string;
+  store_id: string;
+  title: string;
+  app_name: string | null;
+  enabled: number;
+  archived: number;
+  target_currency: string;
+  /** Exact decimal string; null = no target. */
+  target_amount: string | null;
+  /** 1 = hard cap. */
+  enforce_target_amount: number;
+  start_date: number | null;
+  end_date: number | null;
+  /** Never | Hour | Day | Month | Year */
+  reset_every: string;
+  reset_every_amount: number;
+  /** JSON array of {id, title, disabled, priceType, price, inventory}, template order. */
+  perks_json: string;
+  /** 1 when every store invoice counts (BTCPAY_CROWDFUND_ALL_STORE_INVOICES; the API cannot tell). */
+  all_store_invoices: number;
+  updated_at: number;
+}
+
+/** Which invoices belong to which app (search term `crowdfund-app_<appId>`, or all store invoices). */
+export interface CrowdfundAppInvoicesTable {
+  app_id: string;
+  invoice_id: string;
+}
+
+/** Progress per app, computed by btcpay/crowdfund/progress.ts after each sync. */
+export interface CrowdfundProgressTable {
+  app_id: string;
+  /** Exact decimal strings in the target currency. */
+  settled_amount: string;
+  pending_amount: string;
+  raised_sats: number;
+  contributors: number;
+  /** Start of the current reset window; null when the goal never resets. */
+  window_start: number | null;
+  next_reset: number | null;
+  computed_at: number;
+}
+
+/** Paid invoices per perk of an app, in the current window. */
+export interface CrowdfundPerkContributionsTable {
+  app_id: string;
+  perk_id: string;
+  contributions: number;
+}
+
 export interface Database {
   invoices: InvoicesTable;
   invoice_status_totals: InvoiceStatusTotalsTable;
@@ -138,6 +190,10 @@ export interface Database {
   sync_runs: SyncRunsTable;
   sync_state: SyncStateTable;
   sync_error_counts: SyncErrorCountsTable;
+  crowdfund_apps: CrowdfundAppsTable;
+  crowdfund_app_invoices: CrowdfundAppInvoicesTable;
+  crowdfund_progress: CrowdfundProgressTable;
+  crowdfund_perk_contributions: CrowdfundPerkContributionsTable;
 }
 
 export type InvoiceRow = Selectable<InvoicesTable>;
@@ -146,5 +202,7 @@ export type InvoiceUpdate = Updateable<InvoicesTable>;
 export type AngorProjectRow = Selectable<AngorProjectsTable>;
 export type SyncStateRow = Selectable<SyncStateTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type CrowdfundAppRow = Selectable<CrowdfundAppsTable>;
+export type CrowdfundProgressRow = Selectable<CrowdfundProgressTable>;
 // Re-exported so migrations and repositories need one import.
 export type { ColumnType };

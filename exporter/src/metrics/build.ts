@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js';
 import { VERSION } from '../version.js';
 import { MetricsRegistry } from './registry.js';
 import { SyncCollector } from './sync-collector.js';
+import { CrowdfundCollector } from './crowdfund-collector.js';
 
 export interface BuildMetricsOptions {
   db: Kysely<Database>;
@@ -17,5 +18,6 @@ export interface BuildMetricsOptions {
 export function buildMetrics(opts: BuildMetricsOptions): MetricsRegistry {
   const metrics = new MetricsRegistry({ version: VERSION, mode: opts.mode, defaultMetrics: opts.defaultMetrics });
   metrics.add(new SyncCollector(metrics.registry, opts.db, opts.sources));
+  metrics.add(new CrowdfundCollector(metrics.registry, opts.db));
   return metrics;
 }
