@@ -2,6 +2,7 @@
 // Nothing here computes anything; it only wires the parts together.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAngorSyncJob } from './angor/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connection.js';
 import { isMigrated, migrateToLatest } from './db/migrator.js';
@@ -30,6 +31,8 @@ export interface StartOptions {
   log?: Logger;
   /** Start the scheduler (initial sync + cron). Tests may turn it off. */
   schedule?: boolean;
+  /** Clock (unix seconds) for values derived from dates, e.g. Angor lifecycle; tests pin it. */
+  now?: () => number;
 }
 
 function landingSources(config: Config): LandingSource[] {
@@ -78,7 +81,16 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     if (interrupted > 0) log.warn({ interrupted }, 'closed sync runs left open by an earlier stop');
 
     const scheduler = new Scheduler({ db: database.db, log, schedule: config.syncSchedule });
-    const metrics = buildMetrics({ db: database.db, mode: config.mode, sources: () => scheduler.sources });
+    if (config.angor.enabled) {
+      scheduler.add(createAngorSyncJob({ angor: config.angor, mode: config.mode, db: database.db, log, now: opts.now }));
+    }
+    const metrics = buildMetrics({
+      db: database.db,
+      mode: config.mode,
+      sources: () => scheduler.sources,
+      angor: config.angor.enabled,
+      now: opts.now,
+    });
 
     const app = createApp({
       mode: config.mode,

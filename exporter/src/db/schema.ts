@@ -94,6 +94,12 @@ export interface AngorProjectsTable {
   project_type: string;
   created_block_height: number | null;
   updated_at: number;
+  /** 004: project-info version; 1 = legacy (no endDate, startDate ends the window). */
+  info_version: ColumnType<number, number | undefined, number>;
+  /** 004: kind of the project-info event (3030, or 30078 for legacy events). */
+  nostr_event_kind: number | null;
+  /** 004: created_at of the profile the name came from. */
+  profile_created_at: number | null;
 }
 
 export interface SyncRunsTable {

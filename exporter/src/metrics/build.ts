@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { VERSION } from '../version.js';
+import { AngorCollector } from './angor-collector.js';
 import { MetricsRegistry } from './registry.js';
 import { SyncCollector } from './sync-collector.js';
 import { CrowdfundCollector } from './crowdfund-collector.js';
@@ -13,11 +14,16 @@ export interface BuildMetricsOptions {
   /** Sync sources this process runs (exported before their first run). */
   sources: () => string[];
   defaultMetrics?: boolean;
+  /** Register the Angor collector (ANGOR_ENABLE); default true so the docs test sees every metric. */
+  angor?: boolean;
+  /** Clock for values derived from dates at scrape time (Angor lifecycle); unix seconds. */
+  now?: () => number;
 }
 
 export function buildMetrics(opts: BuildMetricsOptions): MetricsRegistry {
   const metrics = new MetricsRegistry({ version: VERSION, mode: opts.mode, defaultMetrics: opts.defaultMetrics });
   metrics.add(new SyncCollector(metrics.registry, opts.db, opts.sources));
   metrics.add(new CrowdfundCollector(metrics.registry, opts.db));
+  if (opts.angor !== false) metrics.add(new AngorCollector(metrics.registry, opts.db, opts.now));
   return metrics;
 }
