@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js';
 import { VERSION } from '../version.js';
 import { MetricsRegistry } from './registry.js';
 import { SyncCollector } from './sync-collector.js';
+import { WebhookCollector } from './webhook-collector.js';
 
 export interface BuildMetricsOptions {
   db: Kysely<Database>;
@@ -12,10 +13,13 @@ export interface BuildMetricsOptions {
   /** Sync sources this process runs (exported before their first run). */
   sources: () => string[];
   defaultMetrics?: boolean;
+  /** BTCPay stores whose webhooks are accepted (webhook metrics are exported per store). */
+  webhookStores?: () => readonly string[];
 }
 
 export function buildMetrics(opts: BuildMetricsOptions): MetricsRegistry {
   const metrics = new MetricsRegistry({ version: VERSION, mode: opts.mode, defaultMetrics: opts.defaultMetrics });
   metrics.add(new SyncCollector(metrics.registry, opts.db, opts.sources));
+  metrics.add(new WebhookCollector(metrics.registry, opts.db, opts.webhookStores ?? (() => [])));
   return metrics;
 }
