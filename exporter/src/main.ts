@@ -3,11 +3,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAngorSyncJob } from './angor/index.js';
+import { createWebhookReceiver, type WebhookReceiver } from './btcpay/webhook-ingest.js';
+import { recentDeliveries } from './btcpay/webhook-log.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connection.js';
 import { isMigrated, migrateToLatest } from './db/migrator.js';
 import { createApp } from './http/app.js';
 import type { LandingSource } from './http/landing.js';
+import { webhookLandingSection, webhookRoutes } from './http/webhook-routes.js';
 import { createLogger, maskSecret, type Logger } from './log.js';
 import { buildMetrics } from './metrics/build.js';
 import type { MetricsRegistry } from './metrics/registry.js';
@@ -22,6 +25,8 @@ export interface Exporter {
   scheduler: Scheduler;
   metrics: MetricsRegistry;
   server: Server;
+  /** The BTCPay webhook receiver, when BTCPay is configured. */
+  webhooks: WebhookReceiver | undefined;
   /** Base URL the HTTP server listens on (with the real port when PORT=0). */
   url: string;
   close(): Promise<void>;
@@ -84,13 +89,35 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     if (config.angor.enabled) {
       scheduler.add(createAngorSyncJob({ angor: config.angor, mode: config.mode, db: database.db, log, now: opts.now }));
     }
+    // Stores whose webhooks are accepted: the configured ones plus every store a sync job follows.
+    const btcpayStores = () => [
+      ...new Set([
+        ...(config.btcpay?.storeIds ?? []),
+        ...scheduler.sources.filter((s) => s.startsWith('btcpay:')).map((s) => s.slice('btcpay:'.length)),
+      ]),
+    ];
     const metrics = buildMetrics({
       db: database.db,
       mode: config.mode,
       sources: () => scheduler.sources,
       angor: config.angor.enabled,
       now: opts.now,
+      webhookStores: btcpayStores,
     });
+
+    // Live mode: one secret for every store. Demo mode can pass the simulator's secret and stores
+    // to createWebhookReceiver the same way.
+    const webhooks = config.btcpay
+      ? createWebhookReceiver({
+          db: database.db,
+          log,
+          secret: config.btcpay.webhookSecret,
+          storeIds: btcpayStores,
+          retention: { retentionDays: config.webhooks.retentionDays, maxRows: config.webhooks.retentionMaxRows },
+        })
+      : undefined;
+    if (webhooks) closers.push(() => webhooks.close());
+    const recent = (limit: number) => recentDeliveries(database.db, limit);
 
     const app = createApp({
       mode: config.mode,
@@ -106,6 +133,19 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
       },
       landingSources: landingSources(config),
       webhookUrl: config.btcpay || config.mode === 'demo' ? `${config.publicUrl}/webhooks/btcpay` : undefined,
+      mount: webhooks
+        ? [
+            webhookRoutes({
+              receiver: webhooks,
+              recent,
+              log,
+              maxBodyBytes: config.webhooks.maxBodyBytes,
+              rateLimitPerSecond: config.webhooks.rateLimitPerSecond,
+              apiToken: config.metricsToken,
+            }),
+          ]
+        : [],
+      landingSections: webhooks ? webhookLandingSection(recent) : undefined,
     });
 
     const server = await new Promise<Server>((resolve, reject) => {
@@ -135,7 +175,7 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
       })();
       return closing;
     };
-    return { config, log, database, scheduler, metrics, server, url, close };
+    return { config, log, database, scheduler, metrics, webhooks, server, url, close };
   } catch (err) {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     await database.close();

@@ -66,12 +66,40 @@ export interface WebhookDeliveriesTable {
   event_type: string | null;
   invoice_id: string | null;
   is_redelivery: number | null;
-  /** accepted | duplicate | ignored | missing_signature | bad_signature | unknown_store | malformed */
+  /** accepted | duplicate | ignored | missing_signature | bad_signature | unknown_store | malformed | too_large | error */
   result: string;
   /** First characters of the received signature, for telling deliveries apart; never the secret. */
   signature_preview: string | null;
   /** Raw body, kept only for verified deliveries. */
   payload: string | null;
+  /** 1 when the signature verified (added in 003). */
+  verified: Generated<number>;
+  /** Status code answered to BTCPay (added in 003). */
+  http_status: number | null;
+}
+
+/** Idempotency keys of processed deliveries (003). */
+export interface WebhookSeenTable {
+  webhook_id: string;
+  original_delivery_id: string;
+  first_seen_at: number;
+}
+
+/** Persisted webhook counters (003): requests | verification_failures | duplicates | missed. */
+export interface WebhookCountersTable {
+  store_id: string;
+  counter: string;
+  /** Event type, failure reason, or '' for single-label counters. */
+  label: string;
+  count: number;
+}
+
+/** Per-store webhook state (003). */
+export interface WebhookStoreStateTable {
+  store_id: string;
+  last_verified_at: number | null;
+  delivery_failures: number | null;
+  delivery_failures_checked_at: number | null;
 }
 
 export interface AngorProjectsTable {
@@ -192,6 +220,9 @@ export interface Database {
   store_totals: StoreTotalsTable;
   store_raised_amounts: StoreRaisedAmountsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_seen: WebhookSeenTable;
+  webhook_counters: WebhookCountersTable;
+  webhook_store_state: WebhookStoreStateTable;
   angor_projects: AngorProjectsTable;
   sync_runs: SyncRunsTable;
   sync_state: SyncStateTable;

@@ -7,6 +7,7 @@ import { AngorCollector } from './angor-collector.js';
 import { MetricsRegistry } from './registry.js';
 import { SyncCollector } from './sync-collector.js';
 import { CrowdfundCollector } from './crowdfund-collector.js';
+import { WebhookCollector } from './webhook-collector.js';
 
 export interface BuildMetricsOptions {
   db: Kysely<Database>;
@@ -18,6 +19,8 @@ export interface BuildMetricsOptions {
   angor?: boolean;
   /** Clock for values derived from dates at scrape time (Angor lifecycle); unix seconds. */
   now?: () => number;
+  /** BTCPay stores whose webhooks are accepted (webhook metrics are exported per store). */
+  webhookStores?: () => readonly string[];
 }
 
 export function buildMetrics(opts: BuildMetricsOptions): MetricsRegistry {
@@ -25,5 +28,6 @@ export function buildMetrics(opts: BuildMetricsOptions): MetricsRegistry {
   metrics.add(new SyncCollector(metrics.registry, opts.db, opts.sources));
   metrics.add(new CrowdfundCollector(metrics.registry, opts.db));
   if (opts.angor !== false) metrics.add(new AngorCollector(metrics.registry, opts.db, opts.now));
+  metrics.add(new WebhookCollector(metrics.registry, opts.db, opts.webhookStores ?? (() => [])));
   return metrics;
 }

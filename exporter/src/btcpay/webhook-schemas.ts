@@ -1,0 +1,106 @@
+// zod schemas for BTCPay webhook bodies (FACTS.md b). Parsed only after the signature verified.
+// Unknown event types are valid deliveries: they pass the common schema and are ignored.
+import { z } from 'zod';
+
+export const INVOICE_EVENT_TYPES = [
+  'InvoiceCreated',
+  'InvoiceReceivedPayment',
+  'InvoicePaymentSettled',
+  'InvoiceProcessing',
+  'InvoiceSettled',
+  'InvoiceExpired',
+  'InvoiceInvalid',
+  'InvoiceExpiredPaidPartial',
+  'InvoicePaidAfterExpiration',
+  'InvoiceRefund',
+] as const;
+export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number];
+
+/** Every type BTCPay v2.4 can send; these are the only `event` label values besides unknown/other. */
+export const KNOWN_EVENT_TYPES: readonly string[] = [
+  ...INVOICE_EVENT_TYPES,
+  'PayoutCreated',
+  'PayoutApproved',
+  'PayoutUpdated',
+  'PaymentRequestCreated',
+  'PaymentRequestUpdated',
+  'PaymentRequestArchived',
+  'PaymentRequestStatusChanged',
+  'PaymentRequestCompleted',
+  'PendingTransactionCreated',
+  'PendingTransactionSignatureCollected',
+  'PendingTransactionBroadcast',
+  'PendingTransactionCancelled',
+  'SubscriberCreated',
+  'SubscriberCredited',
+  'SubscriberCharged',
+  'SubscriberActivated',
+  'SubscriberPhaseChanged',
+  'SubscriberDisabled',
+  'PaymentReminder',
+  'PlanStarted',
+  'SubscriberNeedUpgrade',
+  'CreditRefunded',
+];
+
+const id = z.string().min(1).max(128);
+
+/** Fields every event carries. originalDeliveryId equals deliveryId on a first delivery. */
+export const webhookCommonSchema = z.object({
+  deliveryId: id,
+  webhookId: id,
+  originalDeliveryId: id.nullish(),
+  isRedelivery: z.boolean().optional(),
+  type: z.string().min(1).max(128),
+  timestamp: z.number().int().min(0).max(2 ** 40),
+  storeId: id,
+});
+export type WebhookCommon = z.infer<typeof webhookCommonSchema>;
+
+// The booleans are always present on BTCPay v2.4; optional here so older servers still parse.
+export const invoiceEventSchema = webhookCommonSchema.extend({
+  type: z.enum(INVOICE_EVENT_TYPES),
+  invoiceId: id,
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+  manuallyMarked: z.boolean().optional(),
+  overPaid: z.boolean().optional(),
+  partiallyPaid: z.boolean().optional(),
+  afterExpiration: z.boolean().optional(),
+});
+export type InvoiceEvent = z.infer<typeof invoiceEventSchema>;
+
+export type ParsedWebhook =
+  | { ok: true; kind: 'invoice'; event: InvoiceEvent }
+  | { ok: true; kind: 'other'; event: WebhookCommon }
+  | { ok: false; error: string; storeId: string | undefined };
+
+export function isInvoiceEventType(type: string): type is InvoiceEventType {
+  return (INVOICE_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** Parses a verified body. Never throws; a failure names the first problem. */
+export function parseWebhookBody(body: Uint8Array): ParsedWebhook {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch {
+    return { ok: false, error: 'body is not JSON', storeId: undefined };
+  }
+  const storeId =
+    typeof json === 'object' && json !== null && typeof (json as { storeId?: unknown }).storeId === 'string'
+      ? (json as { storeId: string }).storeId
+      : undefined;
+  const common = webhookCommonSchema.safeParse(json);
+  if (!common.success) return { ok: false, error: describe(common.error), storeId };
+  if (!isInvoiceEventType(common.data.type)) return { ok: true, kind: 'other', event: common.data };
+  const inv = invoiceEventSchema.safeParse(json);
+  if (!inv.success) return { ok: false, error: describe(inv.error), storeId };
+  return { ok: true, kind: 'invoice', event: inv.data };
+}
+
+function describe(err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (!issue) return 'invalid body';
+  const path = issue.path.map(String).join('.') || '(root)';
+  return `${path}: ${issue.message}`.slice(0, 200);
+}
