@@ -87,10 +87,15 @@ export class MetricsRegistry {
     const run = async (): Promise<RenderedMetrics> => {
       await this.collect(onError);
       const type: RegistryContentType = openMetrics ? openMetricsContentType : Registry.PROMETHEUS_CONTENT_TYPE;
+      // prom-client's OpenMetrics render strips `_total` from counter names in place, so every
+      // later text-format render would lose it too: put the names back afterwards.
+      const counters = this.registry.getMetricsAsArray().filter((m) => String(m.type) === 'counter');
+      const names = counters.map((m) => m.name);
       this.registry.setContentType(type);
       try {
         return { contentType: type, body: await this.registry.metrics() };
       } finally {
+        counters.forEach((m, i) => (m.name = names[i]!));
         this.registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
       }
     };
