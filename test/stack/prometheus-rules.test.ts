@@ -61,7 +61,8 @@ describe.skipIf(skipWithout('promtool'))('promtool', () => {
     const bad = join(scratch, 'bad.yml');
     writeFileSync(bad, 'groups:\n  - name: bad\n    rules:\n      - alert: Broken\n        expr: sum(btcpay_raised_sats\n');
     const r = run('promtool', ['check', 'rules', bad]);
-    expect(r.status).not.toBe(0);
+    expect(r.status, r.output).toBe(1);
+    expect(r.output).toContain('FAILED');
   });
 
   it('test rules: every unit test passes', () => {
