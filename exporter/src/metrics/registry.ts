@@ -28,7 +28,14 @@ export class MetricsRegistry {
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(opts: { version: string; mode: string; defaultMetrics?: boolean }) {
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    if (opts.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+      // prom-client names these gauges *_total, which only counters may be (promtool check
+      // metrics flags them); the per-type crowdfund_nodejs_active_{handles,requests,resources} hold the same counts.
+      for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+        this.registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+      }
+    }
     const info = new Gauge({
       name: 'crowdfund_build_info',
       help: 'Build and run-mode information of the exporter; always 1.',
@@ -80,10 +87,15 @@ export class MetricsRegistry {
     const run = async (): Promise<RenderedMetrics> => {
       await this.collect(onError);
       const type: RegistryContentType = openMetrics ? openMetricsContentType : Registry.PROMETHEUS_CONTENT_TYPE;
+      // prom-client's OpenMetrics render strips `_total` from counter names in place, so every
+      // later text-format render would lose it too: put the names back afterwards.
+      const counters = this.registry.getMetricsAsArray().filter((m) => String(m.type) === 'counter');
+      const names = counters.map((m) => m.name);
       this.registry.setContentType(type);
       try {
         return { contentType: type, body: await this.registry.metrics() };
       } finally {
+        counters.forEach((m, i) => (m.name = names[i]!));
         this.registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
       }
     };

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# The crowdfund exporter: built in one stage, run as the unprivileged `node` user in another.
+ARG NODE_IMAGE=node:20.18.1-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Toolchain for better-sqlite3 in case no prebuilt binary matches this platform.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY exporter ./exporter
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=9861 \
+    DATABASE_PATH=/var/lib/crowdfund/crowdfund.db
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# Shipped data (Angor demo projects, ...). The database lives elsewhere, on its own volume, so a
+# volume never hides these files.
+COPY data ./data
+RUN mkdir -p /var/lib/crowdfund && chown node:node /var/lib/crowdfund
+USER node
+VOLUME ["/var/lib/crowdfund"]
+EXPOSE 9861
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 9861) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/exporter/src/cli.js", "serve"]

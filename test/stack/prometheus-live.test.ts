@@ -1,0 +1,223 @@
+// The integration test of the stack: the exporter in demo mode, scraped every second by a real
+// Prometheus (Debian's package) loaded with the project's rules. Every PromQL expression the
+// project ships (dashboards, rules, Grafana alerts, docs/promql.md) must parse; every dashboard
+// panel and template variable must return data; `promtool check metrics` must be clean.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startTestExporter } from '../helpers/exporter.js';
+import { tempDir } from '../helpers/tmp.js';
+import { CONTRACT_METRICS } from './contract-metrics.js';
+import { allExpressions, type Expression } from './promql-sources.js';
+import { ROOT, findTool, run, skipWithout } from './tools.js';
+
+const skip = skipWithout('prometheus', 'promtool');
+// Started at collection time so the helper's afterAll belongs to this file.
+const exporter = skip ? undefined : await startTestExporter({ DEMO: 'true' });
+const scratch = tempDir('crowdfund-prometheus-');
+
+const JOB = 'crowdfund-exporter';
+let prometheus: ChildProcess | undefined;
+let prometheusLog = '';
+let base = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 200)); // polling interval, not a wait for an outcome
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}\n${prometheusLog.slice(-2000)}`);
+}
+
+interface QueryResult {
+  ok: boolean;
+  error?: string;
+  series: number;
+}
+
+async function query(expr: string): Promise<QueryResult> {
+  const res = await fetch(`${base}/api/v1/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ query: expr }),
+  });
+  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: unknown } };
+  if (body.status !== 'success') return { ok: false, error: body.error ?? `HTTP ${res.status}`, series: 0 };
+  const result = body.data?.result;
+  const series = Array.isArray(result) ? result.length : result === undefined ? 0 : 1;
+  return { ok: true, series };
+}
+
+async function startPrometheus(): Promise<void> {
+  const config = {
+    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    rule_files: [join(ROOT, 'prometheus', 'rules', '*.yml')],
+    scrape_configs: [{ job_name: JOB, static_configs: [{ targets: [new URL(exporter!.url).host] }] }],
+  };
+  const configPath = join(scratch, 'prometheus.yml');
+  writeFileSync(configPath, JSON.stringify(config)); // JSON is YAML
+  // A free port can be taken between probing and binding: try a few.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    prometheusLog = '';
+    const child = spawn(
+      findTool('prometheus')!,
+      [
+        `--config.file=${configPath}`,
+        `--storage.tsdb.path=${join(scratch, `data-${attempt}`)}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    prometheus = child;
+    child.stdout!.on('data', (d: Buffer) => (prometheusLog += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (prometheusLog += d.toString()));
+    const exited = new Promise<'exited'>((resolve) => child.once('exit', () => resolve('exited')));
+    const ready = waitFor('Prometheus ready', async () => ((await fetch(`${base}/-/ready`)).ok ? 'ready' : undefined), 30_000);
+    const outcome = await Promise.race([ready, exited]);
+    if (outcome === 'ready') return;
+    if (!/address already in use/i.test(prometheusLog) || attempt === 3) {
+      throw new Error(`Prometheus exited at start:\n${prometheusLog.slice(-2000)}`);
+    }
+  }
+}
+
+afterAll(async () => {
+  const child = prometheus;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
+});
+
+/** Metric names an expression reads, with recording rules resolved to the metrics they read. */
+function metricsRead(expr: string, recorded: Map<string, string>, seen = new Set<string>()): Set<string> {
+  const out = new Set<string>();
+  const tokens = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
+  for (const t of tokens) {
+    if (recorded.has(t) && !seen.has(t)) {
+      seen.add(t);
+      for (const m of metricsRead(recorded.get(t)!, recorded, seen)) out.add(m);
+    } else if (/^(btcpay|angor|crowdfund)_/.test(t)) out.add(t);
+  }
+  return out;
+}
+
+function recordingRules(): Map<string, string> {
+  const dir = join(ROOT, 'prometheus', 'rules');
+  const out = new Map<string, string>();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yml'))) {
+    const doc = parse(readFileSync(join(dir, f), 'utf8')) as { groups: Array<{ rules: Array<{ record?: string; expr: string }> }> };
+    for (const g of doc.groups) for (const r of g.rules) if (r.record) out.set(r.record, r.expr);
+  }
+  return out;
+}
+
+describe.skipIf(skip)('live Prometheus against the demo exporter', () => {
+  const expressions = allExpressions();
+  const recorded = recordingRules();
+  let metricsText = '';
+  /** Metric names with at least one sample on the exporter's /metrics. */
+  let served = new Set<string>();
+  const results = new Map<Expression, QueryResult>();
+
+  beforeAll(async () => {
+    await startPrometheus();
+    await waitFor(
+      'the exporter target up with a few scrapes and a rule evaluation',
+      async () => {
+        const up = await query(`up{job="${JOB}"} == 1 and count_over_time(up{job="${JOB}"}[1m]) >= 3`);
+        if (up.series === 0) return undefined;
+        const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as {
+          data: { groups: Array<{ lastEvaluation: string }> };
+        };
+        const evaluated = rules.data.groups.every((g) => !g.lastEvaluation.startsWith('0001'));
+        return evaluated && rules.data.groups.length > 0 ? true : undefined;
+      },
+      45_000,
+    );
+    // A first sync of every source, where the exporter runs any (failures show in the panels).
+    await waitFor('the first sync runs to finish', async () => ((await query('crowdfund_sync_up == 0')).series === 0 ? true : undefined), 60_000).catch(
+      () => undefined,
+    );
+    metricsText = await (await fetch(`${exporter!.url}/metrics`)).text();
+    served = new Set(
+      metricsText
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)![0]),
+    );
+    const excused = (e: Expression) => [...metricsRead(e.expr, recorded)].some((m) => CONTRACT_METRICS[m] && !served.has(m));
+    // Poll until every expression that must return data does, or only excused ones are left
+    // (their metrics are not served at all, so waiting cannot help).
+    await waitFor(
+      'dashboard queries to return data',
+      async () => {
+        for (const e of expressions) results.set(e, await query(e.expr));
+        const waiting = expressions.filter((e) => e.mustReturnData && results.get(e)!.series === 0 && !excused(e));
+        return waiting.length === 0 ? true : undefined;
+      },
+      30_000,
+    ).catch(() => undefined);
+  }, 180_000);
+
+  it('every expression parses and evaluates', () => {
+    const failed = expressions
+      .filter((e) => !results.get(e)?.ok)
+      .map((e) => `${e.origin}: ${e.where}\n  ${e.expr}\n  → ${results.get(e)?.error}`);
+    expect(failed, failed.join('\n')).toEqual([]);
+    expect(expressions.filter((e) => e.origin === 'docs').length).toBeGreaterThanOrEqual(10);
+    expect(expressions.filter((e) => e.origin === 'panel').length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('every dashboard panel and template variable returns data', () => {
+    const empty = expressions.filter((e) => e.mustReturnData && results.get(e)?.ok && results.get(e)!.series === 0);
+    const pending: string[] = [];
+    const failing: string[] = [];
+    for (const e of empty) {
+      const missing = [...metricsRead(e.expr, recorded)].filter((m) => CONTRACT_METRICS[m] && !served.has(m));
+      if (missing.length > 0) {
+        pending.push(`${e.where}: ${e.expr}  [not served yet: ${missing.map((m) => `${m} (${CONTRACT_METRICS[m]})`).join(', ')}]`);
+      } else {
+        failing.push(`${e.where}: ${e.expr}`);
+      }
+    }
+    if (pending.length > 0) {
+      // Expected while the metrics of issues 3-6 are not merged; the list says exactly which.
+      process.stdout.write(`\n${pending.length} dashboard expressions returned no data because their metrics are not served yet:\n  ${pending.join('\n  ')}\n`);
+    }
+    expect(failing, `dashboard expressions without data:\n${failing.join('\n')}`).toEqual([]);
+    // The panels that need no pending metric must really have returned data.
+    expect(empty.length).toBeLessThan(expressions.filter((e) => e.mustReturnData).length);
+  });
+
+  it('promtool check metrics finds no problem in /metrics', () => {
+    expect(metricsText).toContain('crowdfund_build_info');
+    const r = run('promtool', ['check', 'metrics'], metricsText);
+    expect(r.output.trim()).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
