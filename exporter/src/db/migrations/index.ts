@@ -2,7 +2,9 @@
 // the tests run exactly the same list. Names sort in the order they apply.
 import type { Migration } from 'kysely';
 import * as m001 from './001_initial.js';
+import * as m002 from './002_btcpay_payments.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
+  '002_btcpay_payments': m002,
 };
