@@ -2,6 +2,9 @@
 // Nothing here computes anything; it only wires the parts together.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forgetStores } from './btcpay/demo-reset.js';
+import { startDemoBtcpay, type DemoBtcpay } from './btcpay/simulator/demo.js';
+import { BtcpaySource, type BtcpayConnection } from './btcpay/source.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connection.js';
 import { isMigrated, migrateToLatest } from './db/migrator.js';
@@ -21,6 +24,10 @@ export interface Exporter {
   scheduler: Scheduler;
   metrics: MetricsRegistry;
   server: Server;
+  /** The BTCPay source (live or the demo simulator); undefined when BTCPay is not used. */
+  btcpay: BtcpaySource | undefined;
+  /** Demo mode's in-process BTCPay simulator. */
+  demo: DemoBtcpay | undefined;
   /** Base URL the HTTP server listens on (with the real port when PORT=0). */
   url: string;
   close(): Promise<void>;
@@ -32,8 +39,19 @@ export interface StartOptions {
   schedule?: boolean;
 }
 
-function landingSources(config: Config): LandingSource[] {
+function landingSources(config: Config, demo: DemoBtcpay | undefined): LandingSource[] {
   const out: LandingSource[] = [];
+  if (demo) {
+    out.push({
+      name: 'BTCPay Server (built-in simulator)',
+      details: [
+        ['URL', demo.url],
+        ['Stores', demo.storeIds.join(', ')],
+        ['API key', maskSecret(demo.apiKey)],
+        ['Webhook secret', maskSecret(demo.webhookSecret)],
+      ],
+    });
+  }
   if (config.btcpay) {
     out.push({
       name: 'BTCPay Server',
@@ -78,6 +96,23 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     if (interrupted > 0) log.warn({ interrupted }, 'closed sync runs left open by an earlier stop');
 
     const scheduler = new Scheduler({ db: database.db, log, schedule: config.syncSchedule });
+
+    let demo: DemoBtcpay | undefined;
+    if (config.mode === 'demo') {
+      const started = await startDemoBtcpay({ log });
+      demo = started;
+      closers.push(() => started.close());
+      await forgetStores(database.db, started.storeIds);
+    }
+    const connection: BtcpayConnection | undefined = config.btcpay
+      ? { ...config.btcpay }
+      : demo
+        ? { url: demo.url, apiKey: demo.apiKey, storeIds: demo.storeIds, requestTimeoutMs: 10_000, webhookSecret: demo.webhookSecret }
+        : undefined;
+    const btcpay = connection
+      ? new BtcpaySource({ connection, db: database.db, log, recentWindowSeconds: config.syncRecentWindowSeconds, jobs: scheduler })
+      : undefined;
+    await btcpay?.start();
     const metrics = buildMetrics({ db: database.db, mode: config.mode, sources: () => scheduler.sources });
 
     const app = createApp({
@@ -92,7 +127,7 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
         void scheduler.runAll('refresh');
         return scheduler.sources;
       },
-      landingSources: landingSources(config),
+      landingSources: landingSources(config, demo),
       webhookUrl: config.btcpay || config.mode === 'demo' ? `${config.publicUrl}/webhooks/btcpay` : undefined,
     });
 
@@ -104,6 +139,8 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
     log.info({ url, mode: config.mode, version: VERSION }, 'exporter listening');
+    // The simulator delivers its webhooks to this very process.
+    demo?.connect(`${url}/webhooks/btcpay`);
 
     if (opts.schedule !== false) scheduler.start();
 
@@ -123,7 +160,7 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
       })();
       return closing;
     };
-    return { config, log, database, scheduler, metrics, server, url, close };
+    return { config, log, database, scheduler, metrics, server, btcpay, demo, url, close };
   } catch (err) {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     await database.close();

@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { VERSION } from '../version.js';
+import { BtcpayCollector } from './btcpay-collector.js';
 import { MetricsRegistry } from './registry.js';
 import { SyncCollector } from './sync-collector.js';
 
@@ -17,5 +18,6 @@ export interface BuildMetricsOptions {
 export function buildMetrics(opts: BuildMetricsOptions): MetricsRegistry {
   const metrics = new MetricsRegistry({ version: VERSION, mode: opts.mode, defaultMetrics: opts.defaultMetrics });
   metrics.add(new SyncCollector(metrics.registry, opts.db, opts.sources));
+  metrics.add(new BtcpayCollector(metrics.registry, opts.db));
   return metrics;
 }
