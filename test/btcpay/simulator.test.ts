@@ -179,6 +179,19 @@ describe('Greenfield API of the simulator', () => {
     expect(((await get(`/api/v1/invoices/${ids[3]}`)).body as { paymentMethods: unknown[] }).paymentMethods).toEqual([]);
   });
 
+  it('hides invalid payments unless onlyAccountedPayments=false; a lost payment reopens the invoice', async () => {
+    const inv = sim.createInvoice(store.id, { amount: '30', createdTime: clock.now() });
+    const p = sim.pay(inv.id);
+    expect(inv.status).toBe('Processing');
+    sim.invalidatePayment(inv.id, p.id);
+    expect([inv.status, inv.additionalStatus]).toEqual(['New', 'None']);
+    const base = `/api/v1/invoices/${inv.id}/payment-methods`;
+    const chain = (body: unknown) => (body as Array<{ paymentMethodId: string; payments: unknown[]; paymentMethodPaid: string }>).find((m) => m.paymentMethodId === 'BTC-CHAIN')!;
+    expect(chain((await get(base)).body).payments).toHaveLength(0);
+    expect(chain((await get(base)).body).paymentMethodPaid).toBe('0');
+    expect(chain((await get(`${base}?onlyAccountedPayments=false`)).body).payments).toMatchObject([{ status: 'Invalid' }]);
+  });
+
   it('drives lifecycles with the clock: expiry, partial, late payment, invalid', () => {
     const a = sim.createInvoice(store.id, { amount: '20', createdTime: clock.now() });
     const b = sim.createInvoice(store.id, { amount: '20', createdTime: clock.now() });

@@ -172,7 +172,7 @@ export class InvoiceSyncJob implements SyncJob {
       if (step !== lastStep || done) {
         lastStep = step;
         ctx.log.info(
-          { storeId: this.storeId, fetched, total, percent, written, reachedCreated: page.length ? iso(next.resumeEnd ?? endDate) : undefined },
+          { storeId: this.storeId, fetched, total, percent, written, reachedCreated: page.length ? iso(Math.min(...page.map((i) => i.createdTime))) : undefined },
           done ? 'invoice history synced' : 'invoice history sync progress',
         );
       }

@@ -288,6 +288,24 @@ export class SimModel {
     if (inv.status === 'Processing') this.settle(inv, at, false);
   }
 
+  /**
+   * A payment disappears (double spend, RBF): it becomes Invalid and stops counting. A Processing
+   * invoice no longer covered falls back to New (PaidPartial if something is left), as in BTCPay.
+   */
+  invalidatePayment(invoiceId: string, paymentId: string, at: number = this.clock.now()): void {
+    const inv = this.invoice(invoiceId);
+    const p = inv.payments.find((x) => x.id === paymentId);
+    if (!p) throw new Error(`simulator: invoice ${invoiceId} has no payment ${paymentId}`);
+    p.status = 'Invalid';
+    const covered = inv.methods.some((m) => this.accountedMsats(inv) >= m.amountMsats);
+    if (inv.status === 'Processing' && !covered) {
+      inv.status = 'New';
+      inv.additionalStatus = this.accountedMsats(inv) > 0n ? 'PaidPartial' : 'None';
+      this.open.add(inv);
+      this.advanceInvoice(inv, at);
+    }
+  }
+
   markSettled(invoiceId: string, at: number = this.clock.now()): void {
     const inv = this.invoice(invoiceId);
     this.advanceInvoice(inv, at);

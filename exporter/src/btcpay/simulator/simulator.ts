@@ -165,6 +165,10 @@ export class BtcpaySimulator {
     this.model.confirm(invoiceId, at);
   }
 
+  invalidatePayment(invoiceId: string, paymentId: string, at?: number): void {
+    this.model.invalidatePayment(invoiceId, paymentId, at);
+  }
+
   expire(invoiceId: string, at?: number): void {
     this.model.expire(invoiceId, at);
   }
