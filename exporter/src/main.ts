@@ -2,9 +2,9 @@
 // Nothing here computes anything; it only wires the parts together.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { forgetStores } from './btcpay/demo-reset.js';
-import { startDemoBtcpay, type DemoBtcpay } from './btcpay/simulator/demo.js';
-import { BtcpaySource, type BtcpayConnection } from './btcpay/source.js';
+import { setupBtcpay } from './btcpay/setup.js';
+import type { DemoBtcpay } from './btcpay/simulator/demo.js';
+import type { BtcpaySource } from './btcpay/source.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connection.js';
 import { isMigrated, migrateToLatest } from './db/migrator.js';
@@ -96,23 +96,8 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     if (interrupted > 0) log.warn({ interrupted }, 'closed sync runs left open by an earlier stop');
 
     const scheduler = new Scheduler({ db: database.db, log, schedule: config.syncSchedule });
-
-    let demo: DemoBtcpay | undefined;
-    if (config.mode === 'demo') {
-      const started = await startDemoBtcpay({ log });
-      demo = started;
-      closers.push(() => started.close());
-      await forgetStores(database.db, started.storeIds);
-    }
-    const connection: BtcpayConnection | undefined = config.btcpay
-      ? { ...config.btcpay }
-      : demo
-        ? { url: demo.url, apiKey: demo.apiKey, storeIds: demo.storeIds, requestTimeoutMs: 10_000, webhookSecret: demo.webhookSecret }
-        : undefined;
-    const btcpay = connection
-      ? new BtcpaySource({ connection, db: database.db, log, recentWindowSeconds: config.syncRecentWindowSeconds, jobs: scheduler })
-      : undefined;
-    await btcpay?.start();
+    const { source: btcpay, demo, close: closeBtcpay } = await setupBtcpay(config, { db: database.db, log, jobs: scheduler });
+    closers.push(closeBtcpay);
     const metrics = buildMetrics({ db: database.db, mode: config.mode, sources: () => scheduler.sources });
 
     const app = createApp({
