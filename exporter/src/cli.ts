@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Command line: serve (default), sync (one run of every source, then exit), migrate.
+// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate.
 import { Command } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, DEFAULT_PORT, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
+import { PERM } from './btcpay/simulator/api-keys.js';
+import { startDemoBtcpay } from './btcpay/simulator/demo.js';
 import { createLogger } from './log.js';
 import { startExporter } from './main.js';
 import { VERSION } from './version.js';
@@ -73,6 +75,59 @@ async function migrate(): Promise<void> {
   }
 }
 
+interface SimulateOptions {
+  port: string;
+  host: string;
+  days: string;
+  perDay: string;
+  stores: string;
+  seed: string;
+  live: boolean;
+  legacy: boolean;
+  webhookUrl: string;
+}
+
+/** Runs the BTCPay simulator on its own, for pointing a real exporter (or anything else) at it. */
+async function simulate(o: SimulateOptions): Promise<void> {
+  const log = createLogger(process.env.LOG_LEVEL ?? 'info');
+  const num = (name: string, v: string) => {
+    if (!/^\d+$/.test(v)) fail(new Error(`--${name} must be a whole number (got "${v}")`));
+    return Number(v);
+  };
+  const sim = await startDemoBtcpay({
+    log,
+    host: o.host,
+    port: num('port', o.port),
+    days: num('days', o.days),
+    invoicesPerDay: num('per-day', o.perDay),
+    stores: num('stores', o.stores),
+    seed: num('seed', o.seed),
+    liveIntervalMs: o.live ? 4000 : 0,
+    compat: o.legacy ? { includePaymentMethods: false } : undefined,
+    // Enough for every exporter feature, store discovery and Crowdfund app listing included.
+    permissions: () => [PERM.modifyStoreSettings],
+  });
+  sim.connect(o.webhookUrl);
+  process.stdout.write(
+    [
+      `BTCPay simulator listening on ${sim.url}`,
+      `webhooks of every store go to ${o.webhookUrl}`,
+      '',
+      'Point the exporter at it with:',
+      `  BTCPAY_URL=${sim.url}`,
+      `  BTCPAY_API_KEY=${sim.apiKey}`,
+      `  BTCPAY_STORE_IDS=${sim.storeIds.join(',')}`,
+      `  BTCPAY_WEBHOOK_SECRET=${sim.webhookSecret}`,
+      '',
+    ].join('\n'),
+  );
+  const stop = () => {
+    sim.close().then(() => process.exit(0), fail);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
 const program = new Command()
   .name('crowdfund-exporter')
   .description('Prometheus exporter for BTCPay Server invoices, webhooks and crowdfunds, and Angor projects')
@@ -80,5 +135,18 @@ const program = new Command()
 program.command('serve', { isDefault: true }).description('run the exporter (HTTP server and scheduled syncs)').action(serve);
 program.command('sync').description('run one sync of every configured source, then exit').action(syncOnce);
 program.command('migrate').description('apply database migrations, then exit').action(migrate);
+program
+  .command('simulate')
+  .description('run the built-in BTCPay Server simulator (Greenfield API and signed webhooks) on its own')
+  .option('--port <port>', 'port to listen on', '9862')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--days <days>', 'days of invoice history per store', '30')
+  .option('--per-day <n>', 'invoices per day and store in the history', '50')
+  .option('--stores <n>', 'number of stores', '2')
+  .option('--seed <n>', 'random seed (same seed, same history)', '21000000')
+  .option('--no-live', 'no new invoices after start-up')
+  .option('--legacy', 'behave like a BTCPay older than 2.4 (no includePaymentMethods)', false)
+  .option('--webhook-url <url>', 'where the stores\' webhooks deliver', `http://127.0.0.1:${DEFAULT_PORT}/webhooks/btcpay`)
+  .action(simulate);
 
 program.parseAsync(process.argv).catch(fail);

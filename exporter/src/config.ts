@@ -198,6 +198,8 @@ export interface Config {
   host: string;
   /** Base URL users reach the exporter at; used for the webhook URL shown on the landing page. */
   publicUrl: string;
+  /** True when PUBLIC_URL was given: only then may the exporter register its webhook in BTCPay. */
+  publicUrlConfigured: boolean;
   databasePath: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   syncSchedule: string;
@@ -325,6 +327,7 @@ export function loadConfig(
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL ?? `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${e.PORT}`,
+    publicUrlConfigured: e.PUBLIC_URL !== undefined,
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,
     syncSchedule: e.SYNC_SCHEDULE.trim(),

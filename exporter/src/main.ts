@@ -3,8 +3,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAngorSyncJob } from './angor/index.js';
+import { setupBtcpay } from './btcpay/setup.js';
+import type { DemoBtcpay } from './btcpay/simulator/demo.js';
+import type { BtcpaySource } from './btcpay/source.js';
+import { createDeliveryFailureChecker, ensureWebhookRegistered } from './btcpay/webhook-admin.js';
 import { createWebhookReceiver, type WebhookReceiver } from './btcpay/webhook-ingest.js';
 import { recentDeliveries } from './btcpay/webhook-log.js';
+import { createMissedWebhookDetector } from './btcpay/webhook-missed.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connection.js';
 import { isMigrated, migrateToLatest } from './db/migrator.js';
@@ -25,8 +30,12 @@ export interface Exporter {
   scheduler: Scheduler;
   metrics: MetricsRegistry;
   server: Server;
-  /** The BTCPay webhook receiver, when BTCPay is configured. */
+  /** The BTCPay webhook receiver, when BTCPay is used (live or demo). */
   webhooks: WebhookReceiver | undefined;
+  /** The BTCPay source (live or the demo simulator); undefined when BTCPay is not used. */
+  btcpay: BtcpaySource | undefined;
+  /** Demo mode's in-process BTCPay simulator. */
+  demo: DemoBtcpay | undefined;
   /** Base URL the HTTP server listens on (with the real port when PORT=0). */
   url: string;
   close(): Promise<void>;
@@ -40,8 +49,19 @@ export interface StartOptions {
   now?: () => number;
 }
 
-function landingSources(config: Config): LandingSource[] {
+function landingSources(config: Config, demo: DemoBtcpay | undefined): LandingSource[] {
   const out: LandingSource[] = [];
+  if (demo) {
+    out.push({
+      name: 'BTCPay Server (built-in simulator)',
+      details: [
+        ['URL', demo.url],
+        ['Stores', demo.storeIds.join(', ')],
+        ['API key', maskSecret(demo.apiKey)],
+        ['Webhook secret', maskSecret(demo.webhookSecret)],
+      ],
+    });
+  }
   if (config.btcpay) {
     out.push({
       name: 'BTCPay Server',
@@ -89,13 +109,37 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     if (config.angor.enabled) {
       scheduler.add(createAngorSyncJob({ angor: config.angor, mode: config.mode, db: database.db, log, now: opts.now }));
     }
+
+    // BTCPay: the live server or, in demo mode, the simulator. The sync counts a status change no
+    // verified webhook reported as missed, which only means something when a secret is set.
+    const missed = createMissedWebhookDetector({ log });
+    const webhookUrl = `${config.publicUrl}/webhooks/btcpay`;
+    let btcpaySource: BtcpaySource | undefined;
+    let deliveryFailures: ReturnType<typeof createDeliveryFailureChecker> | undefined;
+    const { source: btcpay, demo, close: closeBtcpay } = await setupBtcpay(config, {
+      db: database.db,
+      log,
+      jobs: scheduler,
+      onStatusChange: async (db, change) => {
+        if (btcpaySource?.webhookSecret !== undefined) await missed(db, change);
+      },
+      // BTCPay's own delivery log (Failed / HttpError), where the key may read it.
+      afterStoreSync: async (storeId) => {
+        await deliveryFailures?.check(storeId);
+      },
+    });
+    btcpaySource = btcpay;
+    if (btcpay) {
+      deliveryFailures = createDeliveryFailureChecker({
+        db: database.db,
+        client: btcpay.client,
+        log,
+        url: config.publicUrlConfigured ? webhookUrl : undefined,
+      });
+    }
+    closers.push(closeBtcpay);
     // Stores whose webhooks are accepted: the configured ones plus every store a sync job follows.
-    const btcpayStores = () => [
-      ...new Set([
-        ...(config.btcpay?.storeIds ?? []),
-        ...scheduler.sources.filter((s) => s.startsWith('btcpay:')).map((s) => s.slice('btcpay:'.length)),
-      ]),
-    ];
+    const btcpayStores = () => [...new Set([...(config.btcpay?.storeIds ?? []), ...(btcpay?.storeIds ?? [])])];
     const metrics = buildMetrics({
       db: database.db,
       mode: config.mode,
@@ -105,14 +149,14 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
       webhookStores: btcpayStores,
     });
 
-    // Live mode: one secret for every store. Demo mode can pass the simulator's secret and stores
-    // to createWebhookReceiver the same way.
-    const webhooks = config.btcpay
+    const webhooks = btcpay
       ? createWebhookReceiver({
           db: database.db,
           log,
-          secret: config.btcpay.webhookSecret,
+          secret: btcpay.webhookSecret,
           storeIds: btcpayStores,
+          // A verified event updates the status at once; the amounts come from this targeted fetch.
+          refreshInvoices: (storeId, ids) => btcpay.storeJob(storeId)?.refreshInvoices(ids),
           retention: { retentionDays: config.webhooks.retentionDays, maxRows: config.webhooks.retentionMaxRows },
         })
       : undefined;
@@ -131,8 +175,8 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
         void scheduler.runAll('refresh');
         return scheduler.sources;
       },
-      landingSources: landingSources(config),
-      webhookUrl: config.btcpay || config.mode === 'demo' ? `${config.publicUrl}/webhooks/btcpay` : undefined,
+      landingSources: landingSources(config, demo),
+      webhookUrl: btcpay ? webhookUrl : undefined,
       mount: webhooks
         ? [
             webhookRoutes({
@@ -156,6 +200,16 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
     log.info({ url, mode: config.mode, version: VERSION }, 'exporter listening');
+    // The simulator delivers its webhooks to this very process.
+    demo?.connect(`${url}/webhooks/btcpay`);
+    // Live: register (or find) the exporter's webhook where the key allows it. Only with an
+    // explicit PUBLIC_URL, since BTCPay must reach that address, and with the secret we verify with.
+    if (config.btcpay && btcpay && config.publicUrlConfigured && config.btcpay.webhookSecret !== undefined) {
+      const secret = config.btcpay.webhookSecret;
+      for (const storeId of btcpay.storeIds) {
+        void ensureWebhookRegistered({ client: btcpay.client, storeId, url: webhookUrl, secret, log });
+      }
+    }
 
     if (opts.schedule !== false) scheduler.start();
 
@@ -175,7 +229,7 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
       })();
       return closing;
     };
-    return { config, log, database, scheduler, metrics, webhooks, server, url, close };
+    return { config, log, database, scheduler, metrics, webhooks, server, btcpay, demo, url, close };
   } catch (err) {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     await database.close();

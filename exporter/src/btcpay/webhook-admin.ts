@@ -12,8 +12,8 @@ import { INVOICE_EVENT_TYPES } from './webhook-schemas.js';
 export interface WebhookSummary {
   id: string;
   url: string;
-  enabled?: boolean;
-  automaticRedelivery?: boolean;
+  enabled?: boolean | null;
+  automaticRedelivery?: boolean | null;
 }
 
 export interface WebhookDeliverySummary {

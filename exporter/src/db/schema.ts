@@ -56,6 +56,34 @@ export interface StoreRaisedAmountsTable {
   amount: string;
 }
 
+/** One payment method of an invoice (migration 002). Amounts are decimal strings in `currency`. */
+export interface InvoicePaymentMethodsTable {
+  invoice_id: string;
+  /** BTC-CHAIN, BTC-LN, BTC-LNURL, ... (legacy 1.x names are normalised at the edge). */
+  payment_method_id: string;
+  currency: string;
+  /** Invoice-currency units per 1 unit of `currency`, locked at invoice creation. */
+  rate: string;
+  /** Amount due through this method, payment-method fee included. */
+  amount: string;
+  /** paymentMethodPaid: gross received through this method (accounted payments, rounded up). */
+  paid: string;
+  /** paymentMethodFee. */
+  fee: string;
+}
+
+/** One payment of an invoice (migration 002). `value` and `fee` are in the method's currency. */
+export interface InvoicePaymentsTable {
+  invoice_id: string;
+  payment_method_id: string;
+  payment_id: string;
+  received_date: number;
+  value: string;
+  fee: string;
+  /** Processing | Settled | Invalid */
+  status: string;
+}
+
 export interface WebhookDeliveriesTable {
   id: Generated<number>;
   received_at: number;
@@ -219,6 +247,8 @@ export interface Database {
   invoice_status_totals: InvoiceStatusTotalsTable;
   store_totals: StoreTotalsTable;
   store_raised_amounts: StoreRaisedAmountsTable;
+  invoice_payment_methods: InvoicePaymentMethodsTable;
+  invoice_payments: InvoicePaymentsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_seen: WebhookSeenTable;
   webhook_counters: WebhookCountersTable;

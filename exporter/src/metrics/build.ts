@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { VERSION } from '../version.js';
 import { AngorCollector } from './angor-collector.js';
+import { BtcpayCollector } from './btcpay-collector.js';
 import { MetricsRegistry } from './registry.js';
 import { SyncCollector } from './sync-collector.js';
 import { CrowdfundCollector } from './crowdfund-collector.js';
@@ -29,5 +30,6 @@ export function buildMetrics(opts: BuildMetricsOptions): MetricsRegistry {
   metrics.add(new CrowdfundCollector(metrics.registry, opts.db));
   if (opts.angor !== false) metrics.add(new AngorCollector(metrics.registry, opts.db, opts.now));
   metrics.add(new WebhookCollector(metrics.registry, opts.db, opts.webhookStores ?? (() => [])));
+  metrics.add(new BtcpayCollector(metrics.registry, opts.db));
   return metrics;
 }

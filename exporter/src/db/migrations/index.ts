@@ -2,12 +2,14 @@
 // the tests run exactly the same list. Names sort in the order they apply.
 import type { Migration } from 'kysely';
 import * as m001 from './001_initial.js';
+import * as m002 from './002_btcpay_payments.js';
 import * as m003 from './003_webhooks.js';
 import * as m004 from './004_angor.js';
 import * as m005 from './005_crowdfund.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
+  '002_btcpay_payments': m002,
   '003_webhooks': m003,
   '004_angor': m004,
   '005_crowdfund': m005,

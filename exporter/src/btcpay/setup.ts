@@ -1,0 +1,56 @@
+// Builds the BTCPay source from the configuration: the live server, or in demo mode the simulator
+// started in-process (its stores are reset first, as the simulated history is regenerated).
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from '../db/schema.js';
+import type { Logger } from '../log.js';
+import { forgetStores } from './demo-reset.js';
+import type { StatusChangeHook } from './invoice-store.js';
+import { startDemoBtcpay, type DemoBtcpay } from './simulator/demo.js';
+import { BtcpaySource, type JobHost } from './source.js';
+
+export interface BtcpaySetup {
+  source: BtcpaySource | undefined;
+  demo: DemoBtcpay | undefined;
+  close(): Promise<void>;
+}
+
+export async function setupBtcpay(
+  config: Config,
+  deps: {
+    db: Kysely<Database>;
+    log: Logger;
+    jobs: JobHost;
+    onStatusChange?: StatusChangeHook;
+    afterStoreSync?: (storeId: string, signal: AbortSignal) => Promise<void>;
+  },
+): Promise<BtcpaySetup> {
+  let demo: DemoBtcpay | undefined;
+  if (config.mode === 'demo') {
+    demo = await startDemoBtcpay({ log: deps.log });
+    await forgetStores(deps.db, demo.storeIds);
+  }
+  const connection = config.btcpay
+    ? { ...config.btcpay }
+    : demo
+      ? { url: demo.url, apiKey: demo.apiKey, storeIds: demo.storeIds, requestTimeoutMs: 10_000, webhookSecret: demo.webhookSecret }
+      : undefined;
+  const source = connection
+    ? new BtcpaySource({
+        connection,
+        db: deps.db,
+        log: deps.log,
+        recentWindowSeconds: config.syncRecentWindowSeconds,
+        jobs: deps.jobs,
+        onStatusChange: deps.onStatusChange,
+        afterStoreSync: deps.afterStoreSync,
+      })
+    : undefined;
+  try {
+    await source?.start();
+  } catch (err) {
+    await demo?.close();
+    throw err;
+  }
+  return { source, demo, close: async () => demo?.close() };
+}
