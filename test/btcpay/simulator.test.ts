@@ -4,27 +4,11 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTLED_BODY } from '../helpers/btcpay-facts.js';
 import { BtcpaySimulator, ManualClock, PERM, eventBody, signBody, type SimDelivery } from '../../exporter/src/btcpay/simulator/index.js';
 
 const T0 = 1_763_740_000;
 
-const settledExample = `{
-  "manuallyMarked": false,
-  "overPaid": false,
-  "deliveryId": "Q2hwWAq9yud7qKkKJcvpCh",
-  "webhookId": "LjcHN4LxshnDu1Kwro5erG",
-  "originalDeliveryId": "Q2hwWAq9yud7qKkKJcvpCh",
-  "isRedelivery": false,
-  "type": "InvoiceSettled",
-  "timestamp": 1763742334,
-  "storeId": "YLPVGjoBw3vqwZ2vbWqNfMy4dZdzcj54w53PYjnBYri",
-  "invoiceId": "MoNmZKJVdVAYUV73AA8sCP",
-  "metadata": {
-    "orderId": "order-1042",
-    "itemDesc": "Annual subscription",
-    "buyerEmail": "alice@example.com"
-  }
-}`;
 
 describe('webhook bodies and signatures (FACTS.md a/b examples)', () => {
   const metadata = { orderId: 'order-1042', itemDesc: 'Annual subscription', buyerEmail: 'alice@example.com' };
@@ -35,7 +19,7 @@ describe('webhook bodies and signatures (FACTS.md a/b examples)', () => {
       { ...common, type: 'InvoiceSettled', extra: { manuallyMarked: false, overPaid: false }, timestamp: 1763742334 },
       { deliveryId: 'Q2hwWAq9yud7qKkKJcvpCh', webhookId: 'LjcHN4LxshnDu1Kwro5erG', originalDeliveryId: 'Q2hwWAq9yud7qKkKJcvpCh', isRedelivery: false },
     );
-    expect(body).toBe(settledExample);
+    expect(body).toBe(SETTLED_BODY);
     expect(Buffer.byteLength(body)).toBe(491);
     expect(signBody(body, '6Q7uBLgKNBZYp5zpVEeLso')).toBe('sha256=4334f966eeed5a92e0ff86f7a9a8f2d1030743c0914cf1f52614ab52afa93de7');
     expect(signBody(JSON.stringify(JSON.parse(body)), '6Q7uBLgKNBZYp5zpVEeLso')).toBe(
