@@ -8,7 +8,7 @@ import { RESET_EVERY, displayTitle, type CrowdfundApp, type CrowdfundProgressSet
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** What the database keeps of a perk (enough for labels, titles and phase 2's pages). */
+/** What the database keeps of a perk (enough for labels and titles). */
 export interface StoredPerk {
   id: string;
   title: string;
@@ -154,7 +154,7 @@ export function storedPerks(json: string): StoredPerk[] {
   return Array.isArray(parsed) ? (parsed as StoredPerk[]) : [];
 }
 
-/** The settings progress.ts needs, from a stored row (phase 2 recomputes without calling BTCPay). */
+/** The settings progress.ts needs, from a stored row (recomputing needs no call to BTCPay). */
 export function progressSettingsOf(row: CrowdfundAppRow): CrowdfundProgressSettings {
   const resetEvery = (RESET_EVERY as readonly string[]).includes(row.reset_every) ? (row.reset_every as ResetEvery) : 'Never';
   return {
