@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BtcpaySimulator, ManualClock, PERM, SimCrowdfund, generateHistory, type SimCrowdfundApp } from '../../exporter/src/btcpay/simulator/index.js';
 import type { Exporter } from '../../exporter/src/main.js';
 import { startTestExporter } from '../helpers/exporter.js';
+import { tempDbPath } from '../helpers/tmp.js';
 import { metric, referenceFigures, scrape, storedProgress } from './sim-helpers.js';
 
 const utc = (y: number, m: number, d: number, h = 0, min = 0, s = 0) => Date.UTC(y, m - 1, d, h, min, s) / 1000;
@@ -247,6 +248,19 @@ describe('a key that cannot list apps', () => {
     // An app of a store the exporter does not sync is named, once.
     expect(lines.filter((l) => l.msg.includes(`store ${other.id}, which the exporter does not sync`))).toHaveLength(1);
     expect(lines.map((l) => JSON.stringify(l)).join('\n')).not.toContain(viewKey);
+  });
+
+  it('stops following an app once it is no longer named (and the key still cannot list apps)', async () => {
+    const DATABASE_PATH = tempDbPath();
+    const first = await startTestExporter(env(viewKey, { DATABASE_PATH, BTCPAY_CROWDFUND_APP_IDS: `${perks.id},${monthly.id}` }), { schedule: false, now: () => clock.now() });
+    await first.scheduler.runAll('test');
+    await first.close();
+    const second = await startTestExporter(env(viewKey, { DATABASE_PATH, BTCPAY_CROWDFUND_APP_IDS: perks.id }), { schedule: false, now: () => clock.now() });
+    expect((await scrape(second.url)).includes(`app="${monthly.id}"`)).toBe(true); // known from the first run
+    expect((await second.scheduler.runAll('test'))[0]).toMatchObject({ ok: true });
+    const apps = (await second.database.db.selectFrom('crowdfund_apps').select('app_id').execute()).map((r) => r.app_id);
+    expect(apps).toEqual([perks.id]);
+    expect((await scrape(second.url)).includes(`app="${monthly.id}"`)).toBe(false);
   });
 
   it('without app ids, warns that no app is followed and still syncs the invoices', async () => {

@@ -59,14 +59,17 @@ export class CrowdfundFollower implements StoreFollowUp {
     const storeId = store.storeId;
     const now = this.now();
     const errors: Array<{ appId: string | undefined; err: unknown }> = [];
-    const { discovered, listed } = await this.discover(storeId, ctx.signal).catch((err: unknown) => {
+    const { discovered, denied } = await this.discover(storeId, ctx.signal).catch((err: unknown) => {
       errors.push({ appId: undefined, err });
-      return { discovered: undefined, listed: false };
+      return { discovered: undefined, denied: false };
     });
     const stored = await this.storedApps(storeId);
     const configured = this.opts.appIds.filter((id) => (this.storeOfApp.get(id) ?? storeId) === storeId);
-    // Without a listing (no permission, or it failed) keep following the apps already known.
-    const follow = [...new Set([...(discovered ?? stored.map((a) => a.app_id)), ...configured])];
+    // Listed: those apps. Denied (no permission): the configured ones only. Listing failed for
+    // another reason (BTCPay down for a moment): keep following the apps already known.
+    const base = discovered ?? (denied ? [] : stored.map((a) => a.app_id));
+    const follow = [...new Set([...base, ...configured])];
+    const authoritative = discovered !== undefined || denied;
 
     const apps: CrowdfundApp[] = [];
     for (const appId of follow) {
@@ -77,13 +80,13 @@ export class CrowdfundFollower implements StoreFollowUp {
         errors.push({ appId, err });
       }
     }
-    if (listed) {
-      // The listing is complete: apps it no longer shows (deleted, archived) stop being exported.
+    if (authoritative) {
+      // Apps no longer listed (deleted, archived) or no longer configured stop being exported.
       const keep = new Set(follow);
       for (const a of stored) {
         if (keep.has(a.app_id)) continue;
         await removeCrowdfundApp(this.opts.db, a.app_id);
-        ctx.log.info({ storeId, appId: a.app_id }, 'crowdfund app no longer listed by BTCPay; not followed any more');
+        ctx.log.info({ storeId, appId: a.app_id }, 'crowdfund app no longer listed by BTCPay or configured; not followed any more');
       }
     }
 
@@ -138,10 +141,10 @@ export class CrowdfundFollower implements StoreFollowUp {
    * Crowdfund apps the store lists (needs btcpay.store.canmodifystoresettings). Without that
    * permission BTCPay answers 403: then only configured (and already known) apps are followed.
    */
-  private async discover(storeId: string, signal: AbortSignal | undefined): Promise<{ discovered: string[] | undefined; listed: boolean }> {
+  private async discover(storeId: string, signal: AbortSignal | undefined): Promise<{ discovered: string[] | undefined; denied: boolean }> {
     try {
       const apps = await this.opts.client.listStoreApps(storeId, signal);
-      return { discovered: apps.filter((a) => a.appType === 'Crowdfund' && a.archived !== true).map((a) => a.id), listed: true };
+      return { discovered: apps.filter((a) => a.appType === 'Crowdfund' && a.archived !== true).map((a) => a.id), denied: false };
     } catch (err) {
       if (!(err instanceof SyncError) || (err.reason !== 'missing_permission' && err.reason !== 'not_found')) throw err;
       this.tellOnce(`no-listing:${storeId}`, () => {
@@ -151,7 +154,7 @@ export class CrowdfundFollower implements StoreFollowUp {
         if (ids.length > 0) this.log.info(fields, `${why}; following the Crowdfund apps named in BTCPAY_CROWDFUND_APP_IDS instead`);
         else this.log.warn(fields, `${why}, and BTCPAY_CROWDFUND_APP_IDS is empty: no Crowdfund app is followed. Name the app ids there (any key may read an app's settings).`);
       });
-      return { discovered: undefined, listed: false };
+      return { discovered: undefined, denied: true };
     }
   }
 
