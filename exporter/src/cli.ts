@@ -103,6 +103,7 @@ async function simulate(o: SimulateOptions): Promise<void> {
     stores: num('stores', o.stores),
     seed: num('seed', o.seed),
     liveIntervalMs: o.live ? 4000 : 0,
+    crowdfundIntervalMs: o.live ? 5000 : 0,
     compat: o.legacy ? { includePaymentMethods: false } : undefined,
     // Enough for every exporter feature, store discovery and Crowdfund app listing included.
     permissions: () => [PERM.modifyStoreSettings],
@@ -118,6 +119,8 @@ async function simulate(o: SimulateOptions): Promise<void> {
       `  BTCPAY_API_KEY=${sim.apiKey}`,
       `  BTCPAY_STORE_IDS=${sim.storeIds.join(',')}`,
       `  BTCPAY_WEBHOOK_SECRET=${sim.webhookSecret}`,
+      // The key may list the apps; this per-app option is the one thing the API cannot tell.
+      `  BTCPAY_CROWDFUND_ALL_STORE_INVOICES=${sim.crowdfundAllStoreInvoices.join(',')}`,
       '',
     ].join('\n'),
   );

@@ -127,6 +127,7 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
       afterStoreSync: async (storeId) => {
         await deliveryFailures?.check(storeId);
       },
+      now: opts.now,
     });
     btcpaySource = btcpay;
     if (btcpay) {

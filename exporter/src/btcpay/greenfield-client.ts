@@ -7,9 +7,9 @@ import type { z } from 'zod';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../log.js';
 import { SyncError, type SyncErrorReason } from '../scheduler/sync-error.js';
+import { crowdfundAppSchema, quoteTopLevelNumber, type CrowdfundApp } from './crowdfund/settings.js';
 import {
   AppBaseDataListSchema,
-  CrowdfundAppDataSchema,
   GreenfieldErrorSchema,
   GreenfieldValidationErrorSchema,
   InvoiceListSchema,
@@ -20,7 +20,6 @@ import {
   WebhookDeliveryListSchema,
   WebhookListSchema,
   type AppBaseData,
-  type CrowdfundAppData,
   type Invoice,
   type PaymentMethod,
   type Store,
@@ -172,10 +171,17 @@ export class GreenfieldClient {
     return this.get('/api/v1/stores', StoreListSchema, signal);
   }
 
-  getCrowdfundApp(appId: string, signal?: AbortSignal): Promise<CrowdfundAppData> {
-    return this.get(`/api/v1/apps/crowdfund/${enc(appId)}`, CrowdfundAppDataSchema, signal);
+  /**
+   * A Crowdfund app's settings (any valid key may read them). `targetAmount` is a JSON number of up
+   * to 28 digits; its source text is kept so the goal stays exact (no float in between).
+   */
+  getCrowdfundApp(appId: string, signal?: AbortSignal): Promise<CrowdfundApp> {
+    return this.call('GET', `/api/v1/apps/crowdfund/${enc(appId)}`, crowdfundAppSchema, signal, undefined, undefined, (text) =>
+      quoteTopLevelNumber(text, 'targetAmount'),
+    );
   }
 
+  /** All apps of a store, every type, archived included (needs btcpay.store.canmodifystoresettings). */
   listStoreApps(storeId: string, signal?: AbortSignal): Promise<AppBaseData[]> {
     return this.get(`/api/v1/stores/${enc(storeId)}/apps`, AppBaseDataListSchema, signal);
   }
@@ -227,12 +233,14 @@ export class GreenfieldClient {
     signal: AbortSignal | undefined,
     query?: Query,
     body?: unknown,
+    /** Rewrites a 2xx body's text before JSON.parse (e.g. to keep a long number exact). */
+    rewrite?: (text: string) => string,
   ): Promise<z.output<S>> {
     const url = this.baseUrl + path + queryString(query);
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new SyncError('aborted', `BTCPay request ${method} ${path} aborted`);
       try {
-        const json = await this.attempt(method, path, url, signal, body);
+        const json = await this.attempt(method, path, url, signal, body, rewrite);
         const parsed = schema.safeParse(json);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
@@ -271,6 +279,7 @@ export class GreenfieldClient {
     url: string,
     signal: AbortSignal | undefined,
     body: unknown,
+    rewrite?: (text: string) => string,
   ): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -301,7 +310,7 @@ export class GreenfieldClient {
     const status = res.statusCode;
     if (status >= 200 && status < 300) {
       try {
-        return text === '' ? null : (JSON.parse(text) as unknown);
+        return text === '' ? null : (JSON.parse(rewrite ? rewrite(text) : text) as unknown);
       } catch {
         throw new SyncError('bad_response', `BTCPay answered ${method} ${path} with a body that is not JSON (HTTP ${status})`);
       }

@@ -157,39 +157,7 @@ export const AppBaseDataSchema = z.looseObject({
 export type AppBaseData = z.output<typeof AppBaseDataSchema>;
 export const AppBaseDataListSchema = z.array(AppBaseDataSchema);
 
-/** One perk (AppItem). Flat: `price` is a decimal string, `priceType` a separate string. */
-export const AppItemSchema = z.looseObject({
-  id: z.string(),
-  title: z.string().nullish(),
-  disabled: z.boolean().nullish(),
-  description: z.string().nullish(),
-  priceType: z.string().nullish(),
-  price: DecimalString.nullish(),
-  inventory: z.number().int().nullish(),
-});
-export type AppItem = z.output<typeof AppItemSchema>;
-
-/** Crowdfund app settings (no progress figures exist in the API; CROWDFUND.md b). */
-export const CrowdfundAppDataSchema = AppBaseDataSchema.extend({
-  title: z.string().nullish(),
-  enabled: z.boolean().nullish(),
-  enforceTargetAmount: z.boolean().nullish(),
-  startDate: UnixSeconds.nullish(),
-  endDate: UnixSeconds.nullish(),
-  targetCurrency: z.string().nullish(),
-  /** A JSON number in BTCPay's response (e.g. 25000.0); null when there is no target. */
-  targetAmount: z.number().nullish(),
-  description: z.string().nullish(),
-  mainImageUrl: z.string().nullish(),
-  tagline: z.string().nullish(),
-  resetEvery: z.string().nullish(),
-  resetEveryAmount: z.number().int().nullish(),
-  displayPerksValue: z.boolean().nullish(),
-  displayPerksRanking: z.boolean().nullish(),
-  sortPerksByPopularity: z.boolean().nullish(),
-  perks: z.array(AppItemSchema).nullish(),
-});
-export type CrowdfundAppData = z.output<typeof CrowdfundAppDataSchema>;
+// Crowdfund app settings are parsed by crowdfund/settings.ts (exact targetAmount, perks).
 
 /** Error bodies (FACTS.md f): `{code, message, missingPermission?}`, or a 422 array. */
 export const GreenfieldErrorSchema = z.looseObject({

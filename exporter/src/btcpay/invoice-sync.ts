@@ -35,7 +35,27 @@ export interface InvoiceSyncOptions {
   /** Parallel payment-method requests on servers older than 2.4 (no includePaymentMethods). */
   paymentMethodConcurrency?: number;
   onStatusChange?: StatusChangeHook;
+  /** Work that builds on the store's invoices (crowdfund progress), run inside the store's lock. */
+  followUp?: StoreFollowUp;
   now?: () => number;
+}
+
+/**
+ * Runs after the store's invoices are written, while the store's lock is held, so a scheduled run
+ * and a webhook-triggered refresh never interleave with it.
+ */
+export interface StoreFollowUp {
+  /** After each scheduled run; a failure fails the run (source `btcpay:<storeId>`). */
+  afterSync(ctx: SyncContext, store: LockedStore): Promise<void>;
+  /** After a targeted refresh, with the invoices just fetched and stored. */
+  afterRefresh(invoices: readonly Invoice[], store: LockedStore): Promise<void>;
+}
+
+/** What a follow-up may do with the store while its lock is held. */
+export interface LockedStore {
+  readonly storeId: string;
+  /** Fetches invoices by id (with payment methods) and stores them through the one write path. */
+  fetchAndStore(ids: readonly string[], signal?: AbortSignal): Promise<Invoice[]>;
 }
 
 /** Resume state kept in sync_state.cursor (JSON). */
@@ -106,7 +126,10 @@ export class InvoiceSyncJob implements SyncJob {
   }
 
   run(ctx: SyncContext): Promise<void> {
-    return this.mutex.run(() => this.sync(ctx));
+    return this.mutex.run(async () => {
+      await this.sync(ctx);
+      await this.opts.followUp?.afterSync(ctx, this.locked(ctx.log));
+    });
   }
 
   /**
@@ -117,11 +140,27 @@ export class InvoiceSyncJob implements SyncJob {
     const ids = [...new Set(invoiceIds)];
     if (ids.length === 0) return Promise.resolve();
     return this.mutex.run(async () => {
-      for (let i = 0; i < ids.length; i += 50) {
-        const invoices = await this.fetchByIds(ids.slice(i, i + 50), undefined, this.opts.log);
-        await this.writePage(await this.withMethods(invoices, undefined), undefined);
-      }
+      const locked = this.locked(this.opts.log);
+      const invoices = await locked.fetchAndStore(ids);
+      await this.opts.followUp?.afterRefresh(invoices, locked);
     });
+  }
+
+  /** The store handle given to follow-ups; only ever created while the lock is held. */
+  private locked(log: Logger): LockedStore {
+    return {
+      storeId: this.storeId,
+      fetchAndStore: async (ids, signal) => {
+        const out: Invoice[] = [];
+        for (let i = 0; i < ids.length; i += 50) {
+          throwIfAborted(signal);
+          const invoices = await this.fetchByIds(ids.slice(i, i + 50), signal, log);
+          await this.writePage(await this.withMethods(invoices, signal), undefined);
+          out.push(...invoices);
+        }
+        return out;
+      },
+    };
   }
 
   private async sync(ctx: SyncContext): Promise<void> {

@@ -23,6 +23,7 @@ export async function setupBtcpay(
     jobs: JobHost;
     onStatusChange?: StatusChangeHook;
     afterStoreSync?: (storeId: string, signal: AbortSignal) => Promise<void>;
+    now?: () => number;
   },
 ): Promise<BtcpaySetup> {
   let demo: DemoBtcpay | undefined;
@@ -33,7 +34,15 @@ export async function setupBtcpay(
   const connection = config.btcpay
     ? { ...config.btcpay }
     : demo
-      ? { url: demo.url, apiKey: demo.apiKey, storeIds: demo.storeIds, requestTimeoutMs: 10_000, webhookSecret: demo.webhookSecret }
+      ? {
+          url: demo.url,
+          apiKey: demo.apiKey,
+          storeIds: demo.storeIds,
+          requestTimeoutMs: 10_000,
+          webhookSecret: demo.webhookSecret,
+          crowdfundAppIds: demo.crowdfundAppIds,
+          crowdfundAllStoreInvoices: demo.crowdfundAllStoreInvoices,
+        }
       : undefined;
   const source = connection
     ? new BtcpaySource({
@@ -44,6 +53,7 @@ export async function setupBtcpay(
         jobs: deps.jobs,
         onStatusChange: deps.onStatusChange,
         afterStoreSync: deps.afterStoreSync,
+        now: deps.now,
       })
     : undefined;
   try {

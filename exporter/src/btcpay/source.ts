@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import type { SyncContext, SyncJob } from '../scheduler/scheduler.js';
 import { SyncError } from '../scheduler/sync-error.js';
+import { CrowdfundFollower } from './crowdfund/crowdfund-follower.js';
 import { GreenfieldClient } from './greenfield-client.js';
 import { InvoiceSyncJob } from './invoice-sync.js';
 import { ensureStoreTotals, type StatusChangeHook } from './invoice-store.js';
@@ -16,6 +17,10 @@ export interface BtcpayConnection {
   storeIds: string[];
   requestTimeoutMs: number;
   webhookSecret: string | undefined;
+  /** BTCPAY_CROWDFUND_APP_IDS: apps always followed (the only ones when the key cannot list apps). */
+  crowdfundAppIds?: string[];
+  /** BTCPAY_CROWDFUND_ALL_STORE_INVOICES: apps counting every invoice of their store. */
+  crowdfundAllStoreInvoices?: string[];
 }
 
 /** What the source needs from the scheduler. */
@@ -33,6 +38,8 @@ export interface BtcpaySourceOptions {
   onStatusChange?: StatusChangeHook;
   /** Runs after each successful scheduled sync of a store (e.g. reading webhook delivery failures). */
   afterStoreSync?: (storeId: string, signal: AbortSignal) => Promise<void>;
+  /** Clock (unix seconds); tests pin it to the simulator's. */
+  now?: () => number;
 }
 
 export const STORE_DISCOVERY_SOURCE = 'btcpay:stores';
@@ -40,6 +47,8 @@ export const STORE_DISCOVERY_SOURCE = 'btcpay:stores';
 export class BtcpaySource {
   readonly client: GreenfieldClient;
   private readonly storeJobs = new Map<string, InvoiceSyncJob>();
+  /** Crowdfund apps: computed after each store sync and after webhook-triggered refreshes. */
+  private readonly crowdfund: CrowdfundFollower;
 
   constructor(private readonly opts: BtcpaySourceOptions) {
     this.client = new GreenfieldClient({
@@ -47,6 +56,15 @@ export class BtcpaySource {
       apiKey: opts.connection.apiKey,
       timeoutMs: opts.connection.requestTimeoutMs,
       log: opts.log.child({ component: 'greenfield' }),
+    });
+    this.crowdfund = new CrowdfundFollower({
+      db: opts.db,
+      client: this.client,
+      log: opts.log.child({ component: 'crowdfund' }),
+      appIds: opts.connection.crowdfundAppIds ?? [],
+      allStoreInvoices: opts.connection.crowdfundAllStoreInvoices ?? [],
+      followedStores: () => this.storeIds,
+      now: opts.now,
     });
   }
 
@@ -89,6 +107,8 @@ export class BtcpaySource {
         recentWindowSeconds: this.opts.recentWindowSeconds,
         log: this.opts.log.child({ source: `btcpay:${storeId}` }),
         onStatusChange: this.opts.onStatusChange,
+        followUp: this.crowdfund,
+        now: this.opts.now,
       });
       this.storeJobs.set(storeId, job);
       const after = this.opts.afterStoreSync;

@@ -8,7 +8,7 @@ import { RESET_EVERY, displayTitle, type CrowdfundApp, type CrowdfundProgressSet
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** What the database keeps of a perk (enough for labels, titles and phase 2's pages). */
+/** What the database keeps of a perk (enough for labels and titles). */
 export interface StoredPerk {
   id: string;
   title: string;
@@ -81,14 +81,48 @@ export async function appsOfInvoice(db: Db, invoiceId: string): Promise<string[]
   return rows.map((r) => r.app_id);
 }
 
+/**
+ * Makes `invoiceIds` the app's invoices. Rows of invoices created after `listedUntil` (the pinned
+ * end of the listing that produced the set) stay: a webhook may have attributed them meanwhile.
+ */
+export async function replaceAttribution(
+  db: Kysely<Database>,
+  appId: string,
+  invoiceIds: readonly string[],
+  listedUntil: number,
+): Promise<{ added: number; removed: number }> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('crowdfund_app_invoices as a')
+      .leftJoin('invoices as i', 'i.id', 'a.invoice_id')
+      .select(['a.invoice_id', 'i.created_time'])
+      .where('a.app_id', '=', appId)
+      .execute();
+    const wanted = new Set(invoiceIds);
+    const have = new Set(current.map((r) => r.invoice_id));
+    const stale = current
+      .filter((r) => !wanted.has(r.invoice_id) && !(r.created_time !== null && r.created_time > listedUntil))
+      .map((r) => r.invoice_id);
+    for (let i = 0; i < stale.length; i += 400) {
+      await trx.deleteFrom('crowdfund_app_invoices').where('app_id', '=', appId).where('invoice_id', 'in', stale.slice(i, i + 400)).execute();
+    }
+    const fresh = invoiceIds.filter((id) => !have.has(id));
+    await attributeInvoices(trx, appId, fresh);
+    return { added: fresh.length, removed: stale.length };
+  });
+}
+
 /** Stores a computed progress: the progress row and one count per perk of the app, atomically. */
 export async function saveCrowdfundProgress(
-  db: Kysely<Database>,
+  db: Db,
   appId: string,
   progress: CrowdfundProgress,
   now: number,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  // Inside a caller's transaction (read, compute, write as one unit) or in its own.
+  const inTransaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+    db.isTransaction ? fn(db) : (db as Kysely<Database>).transaction().execute(fn);
+  await inTransaction(async (trx) => {
     const app = await trx.selectFrom('crowdfund_apps').select('perks_json').where('app_id', '=', appId).executeTakeFirst();
     if (!app) throw new Error(`crowdfund app ${appId} is not stored; save its settings first`);
     const row = {
@@ -120,7 +154,7 @@ export function storedPerks(json: string): StoredPerk[] {
   return Array.isArray(parsed) ? (parsed as StoredPerk[]) : [];
 }
 
-/** The settings progress.ts needs, from a stored row (phase 2 recomputes without calling BTCPay). */
+/** The settings progress.ts needs, from a stored row (recomputing needs no call to BTCPay). */
 export function progressSettingsOf(row: CrowdfundAppRow): CrowdfundProgressSettings {
   const resetEvery = (RESET_EVERY as readonly string[]).includes(row.reset_every) ? (row.reset_every as ResetEvery) : 'Never';
   return {

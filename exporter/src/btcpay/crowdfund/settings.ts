@@ -76,7 +76,7 @@ export const crowdfundAppSchema = z.looseObject({
 });
 export type CrowdfundApp = z.output<typeof crowdfundAppSchema>;
 
-/** The subset of settings the progress computation reads (phase 2 may fill it from the DB). */
+/** The subset of settings the progress computation reads (recompute.ts fills it from the DB). */
 export type CrowdfundProgressSettings = Pick<
   CrowdfundApp,
   'targetCurrency' | 'targetAmount' | 'enforceTargetAmount' | 'startDate' | 'endDate' | 'resetEvery' | 'resetEveryAmount'

@@ -43,6 +43,12 @@ export interface RefOptions {
   countAllStoreInvoices?: boolean;
   /** Every indexed search term of an invoice; defaults to its additionalSearchTerms. */
   searchTerms?: (invoice: RefInvoice) => readonly string[];
+  /**
+   * BTCPay's internal tags of an invoice (`APP#<appId>`). When given, normal mode also requires the
+   * app's tag, as BTCPay does for every invoice created since tags exist (entity Version >= 1).
+   * Without it, the search term alone decides (what a Greenfield client can see).
+   */
+  internalTags?: (invoice: RefInvoice) => readonly string[];
 }
 
 export interface RefProgress {
@@ -176,7 +182,10 @@ export function referenceCrowdfundProgress(app: RefApp, storeInvoices: readonly 
 
   const invoices: RefInvoice[] = [];
   for (const inv of storeInvoices) {
-    if (!opts.countAllStoreInvoices && !termsOf(inv).some((t) => t.startsWith(marker))) continue;
+    if (!opts.countAllStoreInvoices) {
+      if (!termsOf(inv).some((t) => t.startsWith(marker))) continue;
+      if (opts.internalTags && !opts.internalTags(inv).includes(`APP#${app.id}`)) continue;
+    }
     if (w !== null && inv.createdTime < w.last) continue;
     invoices.push(inv);
   }

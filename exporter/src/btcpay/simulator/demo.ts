@@ -1,7 +1,9 @@
 // Demo mode's BTCPay: the simulator in-process with about 30 days of history in two stores and new
-// invoices every few seconds, a least-privilege API key, and a webhook to the exporter itself.
+// invoices every few seconds, Crowdfund apps (one receiving live contributions), a least-privilege
+// API key, and a webhook to the exporter itself.
 import type { Logger } from '../../log.js';
 import { PERM } from './api-keys.js';
+import { setupDemoCrowdfund, type DemoCrowdfund } from './crowdfund-demo.js';
 import { generateHistory } from './history.js';
 import { Rng } from './rng.js';
 import { BtcpaySimulator, type SimulatorOptions } from './simulator.js';
@@ -13,6 +15,8 @@ export interface DemoBtcpayOptions {
   invoicesPerDay?: number;
   /** Mean wait between live invoices; 0 turns live traffic off. */
   liveIntervalMs?: number;
+  /** Mean wait between live contributions to the demo crowdfund; 0 turns them off. */
+  crowdfundIntervalMs?: number;
   seed?: number;
   /** Where the simulator listens (default 127.0.0.1 on a free port). */
   host?: string;
@@ -30,6 +34,10 @@ export interface DemoBtcpay {
   apiKey: string;
   storeIds: string[];
   webhookSecret: string;
+  /** The demo's Crowdfund apps (the least-privilege key cannot list them, so they are named). */
+  crowdfund: DemoCrowdfund;
+  crowdfundAppIds: string[];
+  crowdfundAllStoreInvoices: string[];
   /** Creates the stores' webhook to `webhookUrl` and starts live traffic. */
   connect(webhookUrl: string): void;
   close(): Promise<void>;
@@ -47,6 +55,7 @@ export async function startDemoBtcpay(opts: DemoBtcpayOptions): Promise<DemoBtcp
   for (const id of storeIds) {
     invoices += generateHistory(simulator, id, { days: opts.days ?? 30, invoicesPerDay: opts.invoicesPerDay ?? 50, rng });
   }
+  const crowdfund = setupDemoCrowdfund(simulator, storeIds, { rng: new Rng(seed + 2), intervalMs: opts.crowdfundIntervalMs ?? 5000 });
   // Least privilege, as a real deployment should use: read invoices, manage webhooks.
   const apiKey = simulator.addApiKey(
     opts.permissions?.(storeIds) ?? storeIds.flatMap((id) => [`${PERM.viewInvoices}:${id}`, `${PERM.modifyWebhooks}:${id}`]),
@@ -61,12 +70,17 @@ export async function startDemoBtcpay(opts: DemoBtcpayOptions): Promise<DemoBtcp
     apiKey,
     storeIds,
     webhookSecret,
+    crowdfund,
+    crowdfundAppIds: crowdfund.appIds,
+    crowdfundAllStoreInvoices: crowdfund.allStoreInvoices,
     connect(webhookUrl: string) {
       for (const id of storeIds) simulator.createWebhook(id, { url: webhookUrl, secret: webhookSecret });
       if ((opts.liveIntervalMs ?? 4000) > 0) traffic.start();
+      crowdfund.start();
     },
     async close() {
       traffic.stop();
+      crowdfund.stop();
       await simulator.close();
     },
   };

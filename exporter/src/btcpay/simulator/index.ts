@@ -9,3 +9,5 @@ export { generateHistory } from './history.js';
 export { signBody, eventBody, REDELIVERY_SCHEDULE_SECONDS, type SimWebhook, type SimDelivery } from './webhooks.js';
 export { newtonsoftIndented } from './newtonsoft-json.js';
 export { startDemoBtcpay, type DemoBtcpay } from './demo.js';
+export { SimCrowdfund, crowdfundAppJson, type SimCrowdfundApp, type SimPerk, type ContributeInput, type NewCrowdfundApp } from './crowdfund-apps.js';
+export { setupDemoCrowdfund, type DemoCrowdfund } from './crowdfund-demo.js';
