@@ -5,7 +5,7 @@
 // Targets (2 cores): ≥ 2,000 deliveries/s sustained, ≥ 40% of the bare route's throughput,
 // p99 < 50 ms at 2,000/s (open loop), zero lost or double-counted deliveries.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -280,6 +280,20 @@ async function stop(child: Child, signal: NodeJS.Signals): Promise<void> {
   await exited;
 }
 
+/** CPU seconds (user + system) a process used so far, from /proc (Linux; NaN elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+const ownCpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Load.
 
@@ -511,8 +525,12 @@ try {
   await closedLoop(barePool, '/bare', warm, false);
   const warmRun = await closedLoop(hookPool, '/webhooks/btcpay', warm, true);
 
+  const cpu0 = [cpuSeconds(bare.proc.pid), ownCpuSeconds()];
   const bareRun = await closedLoop(barePool, '/bare', closed, false);
+  const cpu1 = [cpuSeconds(bare.proc.pid), ownCpuSeconds(), cpuSeconds(exporter.proc.pid)];
   const hookRun = await closedLoop(hookPool, '/webhooks/btcpay', closed, true);
+  const cpu2 = [cpuSeconds(exporter.proc.pid), ownCpuSeconds()];
+  const perDelivery = (a: number, b: number) => `${Math.round(((b - a) / COUNT) * 1e6)} µs`;
   const bareRate = COUNT / bareRun.seconds;
   const hookRate = COUNT / hookRun.seconds;
   const ratio = hookRate / bareRate;
@@ -520,6 +538,9 @@ try {
   console.log(`bare express route:  ${describeRun(bareRun, COUNT)}`);
   console.log(`webhook ingest:      ${describeRun(hookRun, COUNT)} (closed loop, ${CONNECTIONS} in flight)`);
   console.log(`ratio ingest/bare:   ${(100 * ratio).toFixed(0)}% (target ≥ ${100 * TARGET_RATIO}%)`);
+  console.log(
+    `CPU per request: bare server ${perDelivery(cpu0[0]!, cpu1[0]!)}, exporter ${perDelivery(cpu1[2]!, cpu2[0]!)} (all threads); load generator ${perDelivery(cpu0[1]!, cpu1[1]!)} (bare) / ${perDelivery(cpu1[1]!, cpu2[1]!)} (ingest)`,
+  );
 
   let rateRun: Run | undefined;
   if (hookRate > RATE) {

@@ -110,6 +110,7 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     const webhooks = config.btcpay
       ? createWebhookReceiver({
           db: database.db,
+          sqlite: database.sqlite,
           log,
           secret: config.btcpay.webhookSecret,
           storeIds: btcpayStores,

@@ -62,13 +62,14 @@ describe('refresh debouncer', () => {
 
 describe('receiver → targeted fetch', () => {
   it('asks once for the invoices of accepted invoice events, never for duplicates or ignored ones', async () => {
-    const { db } = await openTestDb();
+    const { db, sqlite } = await openTestDb();
     const STORE = 'RefreshStore111111111111111111111111111111111';
     const calls: Array<[string, string[]]> = [];
     let done!: () => void;
     const flushed = new Promise<void>((r) => (done = r));
     const receiver = createWebhookReceiver({
       db,
+      sqlite,
       log,
       secret: FACTS_SECRET,
       storeIds: () => [STORE],
