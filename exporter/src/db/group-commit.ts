@@ -10,14 +10,14 @@
 // pragma.html#pragma_synchronous). So a batch commits with NORMAL and the same sync runs as
 // fdatasync on libuv's thread pool, while the event loop reads the next requests; the promise
 // settles after it. Every other writer on the connection keeps the connection's own level.
-// For the same reason WAL checkpoints move to a worker while a group commit is open
+// For the same reason WAL checkpoints move to a worker once a group commit has work
 // (background-checkpoint.ts).
 import { close as closeFd, fdatasync, fsync, open as openFd } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../log.js';
-import { startBackgroundCheckpoint } from './background-checkpoint.js';
+import { startBackgroundCheckpoint, type BackgroundCheckpoint } from './background-checkpoint.js';
 import type { Database } from './schema.js';
 
 export interface GroupCommitOptions {
@@ -140,11 +140,13 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
   const relax = wal ? o.sqlite.prepare('PRAGMA synchronous = NORMAL') : undefined;
   const restore = wal ? o.sqlite.prepare(`PRAGMA synchronous = ${level}`) : undefined;
   const syncer = wal ? walSyncer(`${resolve(o.sqlite.name)}-wal`, o.syncWal) : undefined;
-  const checkpoints = wal
-    ? startBackgroundCheckpoint(o.sqlite, {
-        onError: (err) => o.log?.warn({ err }, 'background WAL checkpoints stopped; SQLite checkpoints automatically again'),
-      })
-    : undefined;
+  // Started with the first batch, so an exporter that never receives a webhook pays nothing for
+  // it (a worker costs ~12 MB and some start-up time).
+  let checkpoints: BackgroundCheckpoint | undefined;
+  const startCheckpoints = () =>
+    (checkpoints ??= startBackgroundCheckpoint(o.sqlite, {
+      onError: (err) => o.log?.warn({ err }, 'background WAL checkpoints stopped; SQLite checkpoints automatically again'),
+    }));
 
   // Nested better-sqlite3 transaction functions run as SAVEPOINT / ROLLBACK TO / RELEASE.
   const inSavepoint = o.sqlite.transaction((job: () => unknown) => job());
@@ -195,6 +197,7 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
     try {
       while (queue.length > 0) {
         const batch = queue.splice(0, maxBatch);
+        if (wal) startCheckpoints();
         let out: Settled[];
         try {
           out = await o.db.connection().execute(async () => commit(batch));
