@@ -280,10 +280,10 @@ async function stop(child: Child, signal: NodeJS.Signals): Promise<void> {
   await exited;
 }
 
-/** CPU seconds (user + system) a process used so far, from /proc (Linux; NaN elsewhere). */
-function cpuSeconds(pid: number | undefined): number {
+/** CPU seconds (user + system) a process (or with `thread`, one of its threads) used so far, from /proc (Linux; NaN elsewhere). */
+function cpuSeconds(pid: number | undefined, thread?: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return NaN;
@@ -527,9 +527,10 @@ try {
 
   const cpu0 = [cpuSeconds(bare.proc.pid), ownCpuSeconds()];
   const bareRun = await closedLoop(barePool, '/bare', closed, false);
-  const cpu1 = [cpuSeconds(bare.proc.pid), ownCpuSeconds(), cpuSeconds(exporter.proc.pid)];
+  // The exporter's main thread (its task id is the pid) bounds what one process can do.
+  const cpu1 = [cpuSeconds(bare.proc.pid), ownCpuSeconds(), cpuSeconds(exporter.proc.pid), cpuSeconds(exporter.proc.pid, exporter.proc.pid)];
   const hookRun = await closedLoop(hookPool, '/webhooks/btcpay', closed, true);
-  const cpu2 = [cpuSeconds(exporter.proc.pid), ownCpuSeconds()];
+  const cpu2 = [cpuSeconds(exporter.proc.pid), ownCpuSeconds(), cpuSeconds(exporter.proc.pid, exporter.proc.pid)];
   const perDelivery = (a: number, b: number) => `${Math.round(((b - a) / COUNT) * 1e6)} µs`;
   const bareRate = COUNT / bareRun.seconds;
   const hookRate = COUNT / hookRun.seconds;
@@ -539,23 +540,31 @@ try {
   console.log(`webhook ingest:      ${describeRun(hookRun, COUNT)} (closed loop, ${CONNECTIONS} in flight)`);
   console.log(`ratio ingest/bare:   ${(100 * ratio).toFixed(0)}% (target ≥ ${100 * TARGET_RATIO}%)`);
   console.log(
-    `CPU per request: bare server ${perDelivery(cpu0[0]!, cpu1[0]!)}, exporter ${perDelivery(cpu1[2]!, cpu2[0]!)} (all threads); load generator ${perDelivery(cpu0[1]!, cpu1[1]!)} (bare) / ${perDelivery(cpu1[1]!, cpu2[1]!)} (ingest)`,
+    `CPU per request: bare server ${perDelivery(cpu0[0]!, cpu1[0]!)}, exporter ${perDelivery(cpu1[2]!, cpu2[0]!)} (all threads; main thread ${perDelivery(cpu1[3]!, cpu2[2]!)}); load generator ${perDelivery(cpu0[1]!, cpu1[1]!)} (bare) / ${perDelivery(cpu1[1]!, cpu2[1]!)} (ingest)`,
   );
 
   let rateRun: Run | undefined;
+  const extra: Delivery[] = [];
+  const extraRuns: Run[] = [];
   if (hookRate > RATE) {
     rateRun = await openLoop(hookPool, '/webhooks/btcpay', open, RATE);
     console.log(`at ${fmtRate(RATE)} open loop: ${describeRun(rateRun, open.length)} (latency from the due time)`);
   } else {
+    // Not a target: the latency at a rate this machine does sustain, for the notes on a miss.
+    const lower = Math.max(100, Math.floor((0.8 * hookRate) / 100) * 100);
+    const lowerRun = await openLoop(hookPool, '/webhooks/btcpay', open.slice(0, lower * RATE_SECONDS), lower);
+    extra.push(...open.slice(0, lower * RATE_SECONDS));
+    extraRuns.push(lowerRun);
     console.log(`at ${fmtRate(RATE)} open loop: not measured, the closed-loop maximum is below the rate`);
+    console.log(`at ${fmtRate(lower)} open loop (80% of the maximum, for reference): ${describeRun(lowerRun, lower * RATE_SECONDS)}`);
   }
 
   await barePool.close();
   await hookPool.close();
   // Every 2xx promised a commit: kill without warning, then read the database.
   await stop(exporter, PROFILE ? 'SIGTERM' : 'SIGKILL');
-  const sent = [...warm, ...closed, ...(rateRun ? open : [])];
-  const runs = [warmRun, hookRun, rateRun].filter((r): r is Run => r !== undefined);
+  const sent = [...warm, ...closed, ...(rateRun ? open : extra)];
+  const runs = [warmRun, hookRun, rateRun, ...extraRuns].filter((r): r is Run => r !== undefined);
   const notOk = sent.length - runs.reduce((a, r) => a + r.ok, 0);
   console.log(`responses other than 200 with the expected result: ${notOk === 0 ? 'none' : runs.map(wrongText).join('; ')}`);
   const check = checkDatabase(dbPath, sent, plan);
