@@ -73,7 +73,9 @@ describe('receiver → targeted fetch', () => {
       log,
       secret: FACTS_SECRET,
       storeIds: () => [STORE],
-      refreshDelayMs: 50,
+      // The window must outlast the five deliveries below; each waits for its WAL fdatasync, which
+      // no longer blocks the event loop (so the timer runs meanwhile) and can take 100+ ms on a busy disk.
+      refreshDelayMs: 1000,
       refreshInvoices: (storeId, ids) => {
         calls.push([storeId, ids]);
         done();
