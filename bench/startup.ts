@@ -56,7 +56,9 @@ for (let run = 0; run < RUNS; run++) {
     for (;;) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-        if (res.status === 200 && (await res.text()).includes('btcpay_')) break;
+        // Ready = a full scrape answered. crowdfund_build_info is always there; until the BTCPay
+        // collector lands no btcpay_ series exists to wait for.
+        if (res.status === 200 && (await res.text()).includes('crowdfund_build_info')) break;
       } catch {
         // not listening yet
       }

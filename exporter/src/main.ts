@@ -153,6 +153,7 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     const webhooks = btcpay
       ? createWebhookReceiver({
           db: database.db,
+          sqlite: database.sqlite,
           log,
           secret: btcpay.webhookSecret,
           storeIds: btcpayStores,

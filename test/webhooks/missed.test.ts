@@ -35,9 +35,9 @@ const invoice = (id: string, status: InvoiceRecord['status'], additionalStatus =
 
 describe('missed-webhook detector', () => {
   it('counts a sync-found status change that no verified webhook reported, and only that', async () => {
-    const { db } = await openTestDb();
+    const { db, sqlite } = await openTestDb();
     const detector = createMissedWebhookDetector({ log });
-    const receiver = createWebhookReceiver({ db, log, secret: FACTS_SECRET, storeIds: () => [STORE] });
+    const receiver = createWebhookReceiver({ db, sqlite, log, secret: FACTS_SECRET, storeIds: () => [STORE] });
     const metrics = buildMetrics({ db, mode: 'live', sources: () => [], webhookStores: () => [STORE], defaultMetrics: false });
 
     const reported = newId('I');

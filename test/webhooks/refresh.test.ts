@@ -62,17 +62,20 @@ describe('refresh debouncer', () => {
 
 describe('receiver → targeted fetch', () => {
   it('asks once for the invoices of accepted invoice events, never for duplicates or ignored ones', async () => {
-    const { db } = await openTestDb();
+    const { db, sqlite } = await openTestDb();
     const STORE = 'RefreshStore111111111111111111111111111111111';
     const calls: Array<[string, string[]]> = [];
     let done!: () => void;
     const flushed = new Promise<void>((r) => (done = r));
     const receiver = createWebhookReceiver({
       db,
+      sqlite,
       log,
       secret: FACTS_SECRET,
       storeIds: () => [STORE],
-      refreshDelayMs: 50,
+      // The window must outlast the five deliveries below; each waits for its WAL fdatasync, which
+      // no longer blocks the event loop (so the timer runs meanwhile) and can take 100+ ms on a busy disk.
+      refreshDelayMs: 1000,
       refreshInvoices: (storeId, ids) => {
         calls.push([storeId, ids]);
         done();

@@ -13,10 +13,11 @@ const DAY = 86_400;
 
 describe('webhook log retention', () => {
   it('prunes old and surplus rows but keeps counters and dedupes a late redelivery', async () => {
-    const { db } = await openTestDb();
+    const { db, sqlite } = await openTestDb();
     let now = 1_763_000_000;
     const receiver = createWebhookReceiver({
       db,
+      sqlite,
       log,
       secret: FACTS_SECRET,
       storeIds: () => [STORE],

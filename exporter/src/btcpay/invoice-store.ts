@@ -1,6 +1,7 @@
 // The one write path for invoices. Sync and webhooks both go through upsertInvoice, which keeps
 // the running totals (per status, raised sats, contributions, raised amount per currency) in the
 // same transaction as the invoice row, so a scrape reads a handful of rows at any history size.
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { addDecimalStrings, subtractDecimalStrings } from '../money.js';
 import type { Database, InvoiceRow, InvoiceStatus } from '../db/schema.js';
@@ -188,6 +189,95 @@ export async function upsertInvoice(db: Db, rec: InvoiceRecord, now: number): Pr
 export async function getInvoice(db: Db, id: string): Promise<InvoiceRecord | undefined> {
   const row = await db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? rowToRecord(row) : undefined;
+}
+
+/** getInvoice and upsertInvoice, synchronous on prepared statements. */
+export interface InvoiceWriter {
+  get(id: string): InvoiceRecord | undefined;
+  upsert(rec: InvoiceRecord, now: number): UpsertResult;
+}
+
+const INVOICE_COLUMNS: ReadonlyArray<keyof InvoiceRow> = [
+  'id', 'store_id', 'status', 'additional_status', 'currency', 'amount', 'btc_paid_sats', 'created_time',
+  'expiration_time', 'monitoring_expiration', 'archived', 'order_id', 'item_code', 'counts_as_raised',
+  'is_final', 'amounts_synced', 'status_source', 'updated_at',
+];
+
+/**
+ * The same write path as upsertInvoice (same rows, same running totals) on prepared
+ * better-sqlite3 statements, for hot paths that write many invoices per transaction
+ * and cannot await in it (the webhook receiver's group commit). The caller owns the transaction.
+ * test/btcpay/invoice-writer.test.ts keeps the two in step.
+ */
+export function createInvoiceWriter(sqlite: BetterSqlite3.Database): InvoiceWriter {
+  const select = sqlite.prepare<[string], InvoiceRow>('select * from invoices where id = ?');
+  const ensureStatuses = sqlite.prepare(
+    `insert into invoice_status_totals (store_id, status, invoices) values ${INVOICE_STATUSES.map(() => '(?, ?, 0)').join(', ')} on conflict do nothing`,
+  );
+  const ensureStore = sqlite.prepare(
+    'insert into store_totals (store_id, raised_sats, contributions, last_invoice_created) values (?, 0, 0, null) on conflict do nothing',
+  );
+  const addStatus = sqlite.prepare(
+    `insert into invoice_status_totals (store_id, status, invoices) values (?, ?, ?)
+     on conflict (store_id, status) do update set invoices = invoice_status_totals.invoices + excluded.invoices`,
+  );
+  const addRaised = sqlite.prepare('update store_totals set raised_sats = raised_sats + ?, contributions = contributions + ? where store_id = ?');
+  const selectAmount = sqlite.prepare<[string, string], { amount: string }>(
+    'select amount from store_raised_amounts where store_id = ? and currency = ?',
+  );
+  const putAmount = sqlite.prepare(
+    `insert into store_raised_amounts (store_id, currency, amount) values (?, ?, ?)
+     on conflict (store_id, currency) do update set amount = excluded.amount`,
+  );
+  const insert = sqlite.prepare(
+    `insert into invoices (${INVOICE_COLUMNS.join(', ')}) values (${INVOICE_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+  );
+  const update = sqlite.prepare(
+    `update invoices set ${INVOICE_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = @${c}`).join(', ')} where id = @id`,
+  );
+  const lastCreated = sqlite.prepare(
+    'update store_totals set last_invoice_created = max(coalesce(last_invoice_created, ?), ?) where store_id = ?',
+  );
+
+  const addToTotalsSync = (row: InvoiceRow, sign: 1 | -1, statusMoves: boolean) => {
+    if (statusMoves) addStatus.run(row.store_id, row.status, sign);
+    if (row.counts_as_raised !== 1) return;
+    addRaised.run(sign * row.btc_paid_sats, sign, row.store_id);
+    if (row.amount === null) return;
+    const base = selectAmount.get(row.store_id, row.currency)?.amount ?? '0';
+    const next = sign === 1 ? addDecimalStrings(base, row.amount) : subtractDecimalStrings(base, row.amount);
+    putAmount.run(row.store_id, row.currency, next);
+  };
+
+  return {
+    get(id) {
+      const row = select.get(id);
+      return row ? rowToRecord(row) : undefined;
+    },
+    upsert(rec, now) {
+      const next = toRow(rec, now);
+      const prev = select.get(rec.id);
+      if (prev && sameContent(prev, next)) return { outcome: 'unchanged', previous: rowToRecord(prev) };
+      // Same end state as upsertInvoice with fewer statements: an update within one store
+      // skips what it cannot change (the store's rows exist since its insert; a status total
+      // taken and given back; a creation time already counted).
+      const sameStore = prev !== undefined && prev.store_id === next.store_id;
+      if (!sameStore) {
+        ensureStatuses.run(INVOICE_STATUSES.flatMap((status) => [next.store_id, status]));
+        ensureStore.run(next.store_id);
+      }
+      const statusMoves = !sameStore || prev.status !== next.status;
+      if (prev) {
+        addToTotalsSync(prev, -1, statusMoves);
+        update.run(next);
+      } else {
+        insert.run(next);
+      }
+      addToTotalsSync(next, 1, statusMoves);
+      if (!sameStore || prev.created_time !== next.created_time) lastCreated.run(next.created_time, next.created_time, next.store_id);
+      return { outcome: prev ? 'updated' : 'inserted', previous: prev ? rowToRecord(prev) : undefined };
+    },
+  };
 }
 
 /** A status change the sync found (as opposed to one a webhook reported). */

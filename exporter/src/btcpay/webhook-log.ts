@@ -1,6 +1,7 @@
 // Database side of the webhook receiver: the delivery log, idempotency keys, persisted counters,
-// per-store state and bounded retention. Every function writes through the `db` it is given, so
-// the receiver can run them inside one transaction per delivery.
+// per-store state and bounded retention. The receiver's writes are prepared statements
+// (DeliveryLogWriter) it runs in one savepoint per delivery; the rest goes through kysely.
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Db } from './invoice-store.js';
 
@@ -41,55 +42,70 @@ export interface DeliveryLogEntry {
   payload?: string | null;
 }
 
-export async function logDelivery(db: Db, e: DeliveryLogEntry): Promise<void> {
-  await db
-    .insertInto('webhook_deliveries')
-    .values({
-      received_at: e.receivedAt,
-      store_id: e.storeId ?? null,
-      webhook_id: e.webhookId ?? null,
-      delivery_id: e.deliveryId ?? null,
-      original_delivery_id: e.originalDeliveryId ?? null,
-      event_type: e.eventType ?? null,
-      invoice_id: e.invoiceId ?? null,
-      is_redelivery: e.isRedelivery === undefined || e.isRedelivery === null ? null : e.isRedelivery ? 1 : 0,
-      result: e.result,
-      signature_preview: e.signaturePreview,
-      payload: e.verified ? (e.payload ?? null) : null,
-      verified: e.verified ? 1 : 0,
-      http_status: e.httpStatus,
-    })
-    .execute();
+/** The receiver's writes, synchronous on prepared statements; the caller owns the transaction. */
+export interface DeliveryLogWriter {
+  logDelivery(e: DeliveryLogEntry): void;
+  bumpCounter(storeId: string, counter: WebhookCounter, label?: string): void;
+  /** Records an idempotency key; false when it was already there (a redelivery or a replay). */
+  markSeen(webhookId: string, originalDeliveryId: string, now: number): boolean;
+  /** Moves the store's last verified delivery time forward, never back. */
+  setLastVerified(storeId: string, now: number): void;
 }
 
+export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): DeliveryLogWriter {
+  const insertLog = sqlite.prepare(
+    `insert into webhook_deliveries (received_at, store_id, webhook_id, delivery_id, original_delivery_id, event_type,
+       invoice_id, is_redelivery, result, signature_preview, payload, verified, http_status)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const bump = sqlite.prepare(
+    `insert into webhook_counters (store_id, counter, label, count) values (?, ?, ?, 1)
+     on conflict (store_id, counter, label) do update set count = webhook_counters.count + 1`,
+  );
+  const seen = sqlite.prepare(
+    'insert into webhook_seen (webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?) on conflict do nothing',
+  );
+  const lastVerified = sqlite.prepare(
+    `insert into webhook_store_state (store_id, last_verified_at) values (?, ?)
+     on conflict (store_id) do update set last_verified_at = max(coalesce(webhook_store_state.last_verified_at, 0), excluded.last_verified_at)`,
+  );
+  return {
+    logDelivery(e) {
+      insertLog.run(
+        e.receivedAt,
+        e.storeId ?? null,
+        e.webhookId ?? null,
+        e.deliveryId ?? null,
+        e.originalDeliveryId ?? null,
+        e.eventType ?? null,
+        e.invoiceId ?? null,
+        e.isRedelivery === undefined || e.isRedelivery === null ? null : e.isRedelivery ? 1 : 0,
+        e.result,
+        e.signaturePreview,
+        e.verified ? (e.payload ?? null) : null,
+        e.verified ? 1 : 0,
+        e.httpStatus,
+      );
+    },
+    bumpCounter(storeId, counter, label = '') {
+      bump.run(storeId, counter, label);
+    },
+    markSeen(webhookId, originalDeliveryId, now) {
+      return seen.run(webhookId, originalDeliveryId, now).changes > 0;
+    },
+    setLastVerified(storeId, now) {
+      lastVerified.run(storeId, now);
+    },
+  };
+}
+
+/** For writers inside a kysely transaction (the missed-webhook hook runs in the sync's page transaction). */
 export async function bumpCounter(db: Db, storeId: string, counter: WebhookCounter, label = '', by = 1): Promise<void> {
   await db
     .insertInto('webhook_counters')
     .values({ store_id: storeId, counter, label, count: by })
     .onConflict((oc) =>
       oc.columns(['store_id', 'counter', 'label']).doUpdateSet((eb) => ({ count: eb('webhook_counters.count', '+', by) })),
-    )
-    .execute();
-}
-
-/** Records an idempotency key; false when it was already there (a redelivery or a replay). */
-export async function markSeen(db: Db, webhookId: string, originalDeliveryId: string, now: number): Promise<boolean> {
-  const res = await db
-    .insertInto('webhook_seen')
-    .values({ webhook_id: webhookId, original_delivery_id: originalDeliveryId, first_seen_at: now })
-    .onConflict((oc) => oc.doNothing())
-    .executeTakeFirst();
-  return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
-}
-
-export async function setLastVerified(db: Db, storeId: string, now: number): Promise<void> {
-  await db
-    .insertInto('webhook_store_state')
-    .values({ store_id: storeId, last_verified_at: now })
-    .onConflict((oc) =>
-      oc.column('store_id').doUpdateSet({
-        last_verified_at: sql<number>`max(coalesce(webhook_store_state.last_verified_at, 0), ${now})`,
-      }),
     )
     .execute();
 }

@@ -78,24 +78,24 @@ export function isInvoiceEventType(type: string): type is InvoiceEventType {
   return (INVOICE_EVENT_TYPES as readonly string[]).includes(type);
 }
 
-/** Parses a verified body. Never throws; a failure names the first problem. */
-export function parseWebhookBody(body: Uint8Array): ParsedWebhook {
+/** Parses a verified body (its bytes, or its text when the caller decoded it already). Never throws. */
+export function parseWebhookBody(body: Uint8Array | string): ParsedWebhook {
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(body).toString('utf8'));
+    json = JSON.parse(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch {
     return { ok: false, error: 'body is not JSON', storeId: undefined };
   }
-  const storeId =
-    typeof json === 'object' && json !== null && typeof (json as { storeId?: unknown }).storeId === 'string'
-      ? (json as { storeId: string }).storeId
-      : undefined;
+  const obj = typeof json === 'object' && json !== null ? (json as { storeId?: unknown; type?: unknown }) : undefined;
+  const storeId = typeof obj?.storeId === 'string' ? obj.storeId : undefined;
+  // One schema pass: an invoice event's schema includes the common fields.
+  if (typeof obj?.type === 'string' && isInvoiceEventType(obj.type)) {
+    const inv = invoiceEventSchema.safeParse(json);
+    return inv.success ? { ok: true, kind: 'invoice', event: inv.data } : { ok: false, error: describe(inv.error), storeId };
+  }
   const common = webhookCommonSchema.safeParse(json);
   if (!common.success) return { ok: false, error: describe(common.error), storeId };
-  if (!isInvoiceEventType(common.data.type)) return { ok: true, kind: 'other', event: common.data };
-  const inv = invoiceEventSchema.safeParse(json);
-  if (!inv.success) return { ok: false, error: describe(inv.error), storeId };
-  return { ok: true, kind: 'invoice', event: inv.data };
+  return { ok: true, kind: 'other', event: common.data };
 }
 
 function describe(err: z.ZodError): string {

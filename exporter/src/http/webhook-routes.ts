@@ -25,6 +25,14 @@ export interface WebhookRoutesOptions {
   apiToken: string | undefined;
 }
 
+const resultBodies = new Map<string, Buffer>();
+/** `{"result":"…"}` as bytes, built once per result. */
+function resultBody(result: string): Buffer {
+  let b = resultBodies.get(result);
+  if (!b) resultBodies.set(result, (b = Buffer.from(JSON.stringify({ result }), 'utf8')));
+  return b;
+}
+
 export function webhookRoutes(o: WebhookRoutesOptions): (app: Express) => void {
   const log = o.log.child({ component: 'webhooks' });
   return (app) => {
@@ -50,7 +58,10 @@ export function webhookRoutes(o: WebhookRoutesOptions): (app: Express) => void {
       const body: Uint8Array = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       try {
         const out = await o.receiver.receive(body, req.get(SIGNATURE_HEADER));
-        res.status(out.status).json({ result: out.result });
+        // The hot path: a prebuilt body, written without express's per-response header work.
+        const json = resultBody(out.result);
+        res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': json.length });
+        res.end(json);
       } catch (err) {
         const status = isTransientDbError(err) ? 503 : 500;
         log.error({ err, status }, 'webhook request failed');
