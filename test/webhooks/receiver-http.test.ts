@@ -282,7 +282,7 @@ describe('receiver without a secret', () => {
 });
 
 describe('rate limit', () => {
-  it('answers 429 beyond WEBHOOK_RATE_LIMIT per second and writes nothing for them', async () => {
+  it('answers 429 beyond WEBHOOK_RATE_LIMIT per second, logs no row for them but counts them', async () => {
     const e = await startTestExporter({ ...baseEnv(), DATABASE_PATH: tempDbPath(), WEBHOOK_RATE_LIMIT: '2' }, { schedule: false });
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -293,5 +293,16 @@ describe('rate limit', () => {
     const rows = await e.database.db.selectFrom('webhook_deliveries').select('id').execute();
     expect(rows.length).toBe(statuses.filter((s) => s === 200).length);
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    // The 429s reach requests_total once the in-memory count is written (close() flushes it).
+    const limited = statuses.filter((s) => s === 429).length;
+    await e.webhooks!.close();
+    const unknown = await e.database.db
+      .selectFrom('webhook_counters')
+      .select('count')
+      .where('store_id', '=', 'unknown')
+      .where('counter', '=', 'requests')
+      .where('label', '=', 'unknown')
+      .executeTakeFirst();
+    expect(unknown?.count).toBe(limited);
   });
 });

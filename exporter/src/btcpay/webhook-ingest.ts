@@ -48,6 +48,11 @@ export interface WebhookReceiver {
   receive(body: Uint8Array, signature: string | undefined): Promise<DeliveryOutcome>;
   /** Records a request the HTTP layer refused before it could be read (413, unreadable body). */
   recordRefused(result: 'too_large' | 'malformed', status: number, signature: string | undefined): Promise<void>;
+  /**
+   * Counts a request the rate limit refused (429). Kept in memory and written once a second, so a
+   * flood costs one small write per second instead of one per request.
+   */
+  countRateLimited(): void;
   /** Runs retention to completion once (also runs on a timer when retention is configured). */
   prune(): Promise<number>;
   /** Stops timers and waits for a running prune, so the database can be closed after it. */
@@ -246,6 +251,30 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
     }
   }
 
+  let rateLimited = 0;
+  async function flushRateLimited(): Promise<void> {
+    const n = rateLimited;
+    if (n === 0) return;
+    rateLimited = 0;
+    try {
+      await commits.run(() => w.bumpCounter(UNKNOWN_LABEL, 'requests', UNKNOWN_LABEL, n));
+    } catch (err) {
+      rateLimited += n;
+      log.warn({ err }, 'could not record rate-limited webhook requests; will retry');
+    }
+  }
+  let rateLimitTimer: NodeJS.Timeout | undefined;
+  function countRateLimited(): void {
+    rateLimited += 1;
+    if (!rateLimitTimer) {
+      rateLimitTimer = setTimeout(() => {
+        rateLimitTimer = undefined;
+        void flushRateLimited();
+      }, 1000);
+      rateLimitTimer.unref();
+    }
+  }
+
   async function prune(): Promise<number> {
     if (!o.retention) return 0;
     let total = 0;
@@ -274,9 +303,13 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
   return {
     receive,
     recordRefused,
+    countRateLimited,
     prune,
     async close() {
       if (pruneTimer) clearInterval(pruneTimer);
+      if (rateLimitTimer) clearTimeout(rateLimitTimer);
+      rateLimitTimer = undefined;
+      await flushRateLimited();
       refresh?.close();
       await pruning;
       await commits.close();

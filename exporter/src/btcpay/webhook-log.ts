@@ -45,7 +45,7 @@ export interface DeliveryLogEntry {
 /** The receiver's writes, synchronous on prepared statements; the caller owns the transaction. */
 export interface DeliveryLogWriter {
   logDelivery(e: DeliveryLogEntry): void;
-  bumpCounter(storeId: string, counter: WebhookCounter, label?: string): void;
+  bumpCounter(storeId: string, counter: WebhookCounter, label?: string, by?: number): void;
   /** Records an idempotency key; false when it was already there (a redelivery or a replay). */
   markSeen(webhookId: string, originalDeliveryId: string, now: number): boolean;
   /** Moves the store's last verified delivery time forward, never back. */
@@ -59,8 +59,8 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const bump = sqlite.prepare(
-    `insert into webhook_counters (store_id, counter, label, count) values (?, ?, ?, 1)
-     on conflict (store_id, counter, label) do update set count = webhook_counters.count + 1`,
+    `insert into webhook_counters (store_id, counter, label, count) values (?, ?, ?, ?)
+     on conflict (store_id, counter, label) do update set count = webhook_counters.count + excluded.count`,
   );
   const seen = sqlite.prepare(
     'insert into webhook_seen (webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?) on conflict do nothing',
@@ -87,8 +87,8 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
         e.httpStatus,
       );
     },
-    bumpCounter(storeId, counter, label = '') {
-      bump.run(storeId, counter, label);
+    bumpCounter(storeId, counter, label = '', by = 1) {
+      bump.run(storeId, counter, label, by);
     },
     markSeen(webhookId, originalDeliveryId, now) {
       return seen.run(webhookId, originalDeliveryId, now).changes > 0;

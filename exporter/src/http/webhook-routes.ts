@@ -44,9 +44,10 @@ export function webhookRoutes(o: WebhookRoutesOptions): (app: Express) => void {
               limit: o.rateLimitPerSecond,
               standardHeaders: 'draft-8',
               legacyHeaders: false,
-              // BTCPay retries a 429, so nothing is lost; it is not written to the database either,
-              // which is the point of limiting a flood.
+              // BTCPay retries a 429, so nothing is lost. It is counted (store and event unknown: the
+              // body is never read) but not logged row by row: a flood must not reach the database.
               handler: (_req, res) => {
+                o.receiver.countRateLimited();
                 res.status(429).json({ error: 'rate_limited' });
               },
             }),
