@@ -5,9 +5,12 @@
 // Targets (issue 8): 100,000 invoices in under 20 s, peak RSS under 250 MB, memory flat in the
 // number of invoices (pages are streamed).
 //
-// Usage: npx tsx bench/sync.ts   (BENCH_SYNC_SIZES=25000,50000,100000 to change the sizes)
+// Usage: npx tsx bench/sync.ts   (or npm run bench:sync)
+//   BENCH_SYNC_SIZES=25000,50000,100000   the store sizes, smallest first
+//   BENCH_SYNC_CPU_PROF=<dir>             also write a V8 CPU profile of each exporter run there
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -55,6 +58,9 @@ interface RunResult {
   syncMs: number;
   peakMb: number;
   maxSampledMb: number;
+  /** CPU seconds of the exporter process, and of the simulator while it served this run. */
+  cpu: { user: number; system: number };
+  simCpuSeconds: number;
   /** RSS when the progress log reached 25, 50, 75 and 100 %. */
   rssAt: Map<number, number>;
   exitCode: number | null;
@@ -62,14 +68,28 @@ interface RunResult {
   problems: string[];
 }
 
-async function runSync(info: SimInfo, store: SimStoreInfo, run: number): Promise<RunResult> {
+/** utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15, clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function runSync(info: SimInfo, store: SimStoreInfo, run: number, simPid: number): Promise<RunResult> {
+  const simCpuBefore = cpuSecondsOf(simPid);
   const db = join(BENCH_DIR, `sync-${run}.db`);
   const statusFile = join(BENCH_DIR, `sync-${run}.status`);
   for (const f of [db, `${db}-wal`, `${db}-shm`, statusFile]) rmSync(f, { force: true });
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    ['--import', pathToFileURL(join(PROJECT_ROOT, 'bench/peak-rss-on-exit.mjs')).href, join(PROJECT_ROOT, 'dist/exporter/src/cli.js'), 'sync'],
+    [
+      ...(process.env.BENCH_SYNC_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SYNC_CPU_PROF}`] : []),
+      '--import',
+      pathToFileURL(join(PROJECT_ROOT, 'bench/peak-rss-on-exit.mjs')).href,
+      join(PROJECT_ROOT, 'dist/exporter/src/cli.js'),
+      'sync',
+    ],
     {
       env: {
         PATH: process.env.PATH ?? '',
@@ -119,13 +139,16 @@ async function runSync(info: SimInfo, store: SimStoreInfo, run: number): Promise
   const wallMs = performance.now() - t0;
   clearInterval(timer);
 
-  const status = readFileSync(statusFile, 'utf8');
+  const simCpuSeconds = cpuSecondsOf(simPid) - simCpuBefore;
+  const { status, cpuSeconds } = JSON.parse(readFileSync(statusFile, 'utf8')) as { status: string; cpuSeconds: { user: number; system: number } };
   const result: RunResult = {
     store,
     wallMs,
     syncMs: syncStart !== undefined && syncEnd !== undefined ? syncEnd - syncStart : NaN,
     peakMb: mb(statusField(status, 'VmHWM')),
     maxSampledMb: mb(maxSampledKb),
+    cpu: cpuSeconds,
+    simCpuSeconds,
     rssAt,
     exitCode,
     output,
@@ -177,19 +200,21 @@ function verify(path: string, store: SimStoreInfo): string[] {
 
 execFileSync(process.execPath, [join(PROJECT_ROOT, 'scripts/build-if-needed.mjs')], { stdio: 'inherit' });
 mkdirSync(BENCH_DIR, { recursive: true });
+// Other work on the machine shows up in the wall times; the load average says how much there was.
+const loadBefore = loadavg();
 const { child: sim, info } = await startSimulator();
 const results: RunResult[] = [];
 try {
   for (const [i, store] of info.stores.entries()) {
     process.stderr.write(`syncing ${store.invoices.toLocaleString('en')} invoices...\n`);
-    results.push(await runSync(info, store, i));
+    results.push(await runSync(info, store, i, sim.pid!));
   }
 } finally {
   sim.kill('SIGTERM');
   await new Promise((r) => (sim.exitCode !== null ? r(null) : sim.once('exit', r)));
 }
 
-console.log(`machine: ${machine()}`);
+console.log(`machine: ${machine()}; load average before/after: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 for (const r of results) {
   const n = r.store.invoices;
   const along = [...r.rssAt].map(([p, v]) => `${p}% ${v.toFixed(0)}`).join(', ');
@@ -197,6 +222,9 @@ for (const r of results) {
     `first sync of ${n.toLocaleString('en')} invoices: ${(r.wallMs / 1000).toFixed(2)} s wall ` +
       `(sync ${(r.syncMs / 1000).toFixed(2)} s, ${Math.round(n / (r.syncMs / 1000)).toLocaleString('en')} invoices/s), ` +
       `peak RSS ${r.peakMb.toFixed(1)} MB (VmHWM; sampled max ${r.maxSampledMb.toFixed(1)} MB; RSS MB at ${along})`,
+  );
+  console.log(
+    `  CPU: exporter ${r.cpu.user.toFixed(1)} s user + ${r.cpu.system.toFixed(1)} s system, simulator ${r.simCpuSeconds.toFixed(1)} s (its own process)`,
   );
   console.log(`  check against the simulator: ${r.problems.length === 0 ? 'OK (invoices, statuses, raised sats and amounts, payments)' : r.problems.join('; ')}`);
   if (r.exitCode !== 0) for (const line of r.output.slice(-10)) console.log(`  | ${line}`);
