@@ -1,5 +1,7 @@
 // Payment methods and payments of one invoice (migration 002). Written in the caller's transaction
 // next to upsertInvoice, so an invoice row and its payments always describe the same moment.
+import type BetterSqlite3 from 'better-sqlite3';
+import { prepared } from '../db/connection.js';
 import type { Db } from './invoice-store.js';
 import type { PaymentMethod } from './greenfield-schemas.js';
 
@@ -42,5 +44,38 @@ export async function replaceInvoicePayments(db: Db, invoiceId: string, methods:
       .values(payments.slice(i, i + 100))
       .onConflict((oc) => oc.doNothing())
       .execute();
+  }
+}
+
+/**
+ * replaceInvoicePayments for a page of invoices, with cached prepared statements (the sync's hot
+ * path). Synchronous; call it inside the page's transaction on the connection behind it, after the
+ * invoice rows exist. Same result as calling replaceInvoicePayments for each entry in order.
+ */
+export function replaceInvoicePaymentsMany(
+  sqlite: BetterSqlite3.Database,
+  entries: ReadonlyArray<{ invoiceId: string; methods: readonly PaymentMethod[] }>,
+): void {
+  if (entries.length === 0) return;
+  // One invoice listed twice: the last entry wins, as with one replace after the other.
+  const byInvoice = new Map(entries.map((e) => [e.invoiceId, e.methods]));
+  const ids = JSON.stringify([...byInvoice.keys()]);
+  prepared(sqlite, 'delete from invoice_payments where invoice_id in (select value from json_each(?))').run(ids);
+  prepared(sqlite, 'delete from invoice_payment_methods where invoice_id in (select value from json_each(?))').run(ids);
+  const insertMethod = prepared(
+    sqlite,
+    'insert into invoice_payment_methods (invoice_id, payment_method_id, currency, rate, amount, paid, fee) values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing',
+  );
+  const insertPayment = prepared(
+    sqlite,
+    'insert into invoice_payments (invoice_id, payment_method_id, payment_id, received_date, value, fee, status) values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing',
+  );
+  for (const [invoiceId, methods] of byInvoice) {
+    for (const m of methods) {
+      insertMethod.run(invoiceId, m.paymentMethodId, m.currency, m.rate, m.amount, m.paymentMethodPaid, m.paymentMethodFee);
+    }
+    for (const m of methods) {
+      for (const p of m.payments) insertPayment.run(invoiceId, m.paymentMethodId, p.id, p.receivedDate, p.value, p.fee, p.status);
+    }
   }
 }

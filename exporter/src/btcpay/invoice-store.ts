@@ -1,9 +1,12 @@
-// The one write path for invoices. Sync and webhooks both go through upsertInvoice, which keeps
-// the running totals (per status, raised sats, contributions, raised amount per currency) in the
-// same transaction as the invoice row, so a scrape reads a handful of rows at any history size.
+// The one set of rules for writing invoices. Webhooks go through createInvoiceWriter (prepared
+// statements, inside the group commit), the sync's pages through upsertInvoices (batched), and
+// upsertInvoice is the reference both are property-tested against. All keep the running totals
+// (per status, raised sats, contributions, raised amount per currency) in the same transaction as
+// the invoice rows, so a scrape reads a handful of rows at any history size.
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { addDecimalStrings, subtractDecimalStrings } from '../money.js';
+import { prepared } from '../db/connection.js';
+import { addDecimalStrings, parseDecimal, plain, subtractDecimalStrings, type Decimal } from '../money.js';
 import type { Database, InvoiceRow, InvoiceStatus } from '../db/schema.js';
 import { INVOICE_STATUSES } from '../db/schema.js';
 
@@ -186,6 +189,125 @@ export async function upsertInvoice(db: Db, rec: InvoiceRecord, now: number): Pr
   return { outcome: prev ? 'updated' : 'inserted', previous: prev ? rowToRecord(prev) : undefined };
 }
 
+// ---- pages of invoices (the sync) ------------------------------------------------------------
+
+const INVOICE_COLUMNS = [
+  'id', 'store_id', 'status', 'additional_status', 'currency', 'amount', 'btc_paid_sats', 'created_time',
+  'expiration_time', 'monitoring_expiration', 'archived', 'order_id', 'item_code', 'counts_as_raised',
+  'is_final', 'amounts_synced', 'status_source', 'updated_at',
+] as const satisfies ReadonlyArray<keyof InvoiceRow>;
+const SELECT_BY_IDS = 'select * from invoices where id in (select value from json_each(?))';
+const INSERT_INVOICE = `insert into invoices (${INVOICE_COLUMNS.join(', ')}) values (${INVOICE_COLUMNS.map((c) => `@${c}`).join(', ')})`;
+const UPDATE_INVOICE = `update invoices set ${INVOICE_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = @${c}`).join(', ')} where id = @id`;
+
+/**
+ * What a set of invoice writes does to the running totals, summed up so each total is written once
+ * per page. Exact: counts and sats are integers, amounts decimals, so the order of the additions
+ * does not matter and the result equals upsertInvoice applied one invoice at a time.
+ */
+class TotalsDelta {
+  private readonly statuses = new Map<string, { store: string; status: string; n: number }>();
+  private readonly raised = new Map<string, { sats: number; contributions: number }>();
+  private readonly amounts = new Map<string, { store: string; currency: string; sum: Decimal }>();
+  private readonly lastCreated = new Map<string, number>();
+
+  add(row: InvoiceRow, sign: 1 | -1): void {
+    const key = `${row.store_id}\u0000${row.status}`;
+    const s = this.statuses.get(key) ?? { store: row.store_id, status: row.status, n: 0 };
+    s.n += sign;
+    this.statuses.set(key, s);
+    if (sign === 1) this.lastCreated.set(row.store_id, Math.max(this.lastCreated.get(row.store_id) ?? row.created_time, row.created_time));
+    if (row.counts_as_raised !== 1) return;
+    const r = this.raised.get(row.store_id) ?? { sats: 0, contributions: 0 };
+    r.sats += sign * row.btc_paid_sats;
+    r.contributions += sign;
+    this.raised.set(row.store_id, r);
+    if (row.amount === null) return;
+    const akey = `${row.store_id}\u0000${row.currency}`;
+    const a = this.amounts.get(akey);
+    const amount = parseDecimal(row.amount);
+    const signed = sign === 1 ? amount : amount.negated();
+    if (a) a.sum = a.sum.plus(signed);
+    else this.amounts.set(akey, { store: row.store_id, currency: row.currency, sum: signed });
+  }
+
+  /** Writes the sums; stores that got a new or changed invoice get their zero rows first. */
+  apply(sqlite: BetterSqlite3.Database): void {
+    for (const store of this.lastCreated.keys()) {
+      for (const status of INVOICE_STATUSES) {
+        prepared(sqlite, 'insert into invoice_status_totals (store_id, status, invoices) values (?, ?, 0) on conflict do nothing').run(store, status);
+      }
+      prepared(sqlite, 'insert into store_totals (store_id, raised_sats, contributions, last_invoice_created) values (?, 0, 0, null) on conflict do nothing').run(store);
+    }
+    for (const s of this.statuses.values()) {
+      prepared(
+        sqlite,
+        'insert into invoice_status_totals (store_id, status, invoices) values (?, ?, ?) on conflict (store_id, status) do update set invoices = invoices + excluded.invoices',
+      ).run(s.store, s.status, s.n);
+    }
+    for (const [store, r] of this.raised) {
+      prepared(sqlite, 'update store_totals set raised_sats = raised_sats + ?, contributions = contributions + ? where store_id = ?').run(r.sats, r.contributions, store);
+    }
+    for (const a of this.amounts.values()) {
+      const current = prepared(sqlite, 'select amount from store_raised_amounts where store_id = ? and currency = ?').get(a.store, a.currency) as
+        | { amount: string }
+        | undefined;
+      const next = plain(parseDecimal(current?.amount ?? '0').plus(a.sum));
+      prepared(
+        sqlite,
+        'insert into store_raised_amounts (store_id, currency, amount) values (?, ?, ?) on conflict (store_id, currency) do update set amount = excluded.amount',
+      ).run(a.store, a.currency, next);
+    }
+    for (const [store, created] of this.lastCreated) {
+      prepared(sqlite, 'update store_totals set last_invoice_created = max(coalesce(last_invoice_created, ?), ?) where store_id = ?').run(created, created, store);
+    }
+  }
+}
+
+/**
+ * upsertInvoice for a page of invoices: the same rules and results, with cached prepared
+ * statements and each running total written once per page instead of once per invoice (the first
+ * sync of a large store spent most of its time preparing kysely's statements). Synchronous; call
+ * it inside the page's transaction on the connection behind it (sqliteOf(db)).
+ */
+export function upsertInvoices(sqlite: BetterSqlite3.Database, recs: readonly InvoiceRecord[], now: number): UpsertResult[] {
+  if (recs.length === 0) return [];
+  const current = new Map<string, InvoiceRow>();
+  for (const row of prepared(sqlite, SELECT_BY_IDS).all(JSON.stringify(recs.map((r) => r.id))) as InvoiceRow[]) current.set(row.id, row);
+  const delta = new TotalsDelta();
+  const results: UpsertResult[] = [];
+  for (const rec of recs) {
+    const next = toRow(rec, now);
+    const prev = current.get(rec.id);
+    if (prev && sameContent(prev, next)) {
+      results.push({ outcome: 'unchanged', previous: rowToRecord(prev) });
+      continue;
+    }
+    if (prev) {
+      delta.add(prev, -1);
+      prepared(sqlite, UPDATE_INVOICE).run(next);
+    } else {
+      prepared(sqlite, INSERT_INVOICE).run(next);
+    }
+    delta.add(next, 1);
+    // A second record for the same id in one page sees this one, as one-by-one upserts would.
+    current.set(rec.id, next);
+    results.push({ outcome: prev ? 'updated' : 'inserted', previous: prev ? rowToRecord(prev) : undefined });
+  }
+  delta.apply(sqlite);
+  return results;
+}
+
+/** The stored invoices among `ids`, by id (one query per 500 ids). */
+export async function getInvoices(db: Db, ids: readonly string[]): Promise<Map<string, InvoiceRecord>> {
+  const out = new Map<string, InvoiceRecord>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom('invoices').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const row of rows) out.set(row.id, rowToRecord(row));
+  }
+  return out;
+}
+
 export async function getInvoice(db: Db, id: string): Promise<InvoiceRecord | undefined> {
   const row = await db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? rowToRecord(row) : undefined;
@@ -196,12 +318,6 @@ export interface InvoiceWriter {
   get(id: string): InvoiceRecord | undefined;
   upsert(rec: InvoiceRecord, now: number): UpsertResult;
 }
-
-const INVOICE_COLUMNS: ReadonlyArray<keyof InvoiceRow> = [
-  'id', 'store_id', 'status', 'additional_status', 'currency', 'amount', 'btc_paid_sats', 'created_time',
-  'expiration_time', 'monitoring_expiration', 'archived', 'order_id', 'item_code', 'counts_as_raised',
-  'is_final', 'amounts_synced', 'status_source', 'updated_at',
-];
 
 /**
  * The same write path as upsertInvoice (same rows, same running totals) on prepared

@@ -13,6 +13,58 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** Raw connection behind each kysely instance openDatabase made (kysely does not expose it). */
+const rawConnections = new WeakMap<Kysely<Database>, BetterSqlite3.Database>();
+
+/**
+ * The better-sqlite3 connection behind `db`, for hot paths that run cached prepared statements.
+ * kysely's SqliteDialect uses this one connection for everything, so statements run on it inside
+ * `db.transaction().execute(...)` belong to that transaction.
+ */
+export function sqliteOf(db: Kysely<Database>): BetterSqlite3.Database {
+  const sqlite = rawConnections.get(db);
+  if (!sqlite) throw new Error('sqliteOf: this kysely instance was not created by openDatabase');
+  return sqlite;
+}
+
+/** Prepared statements per connection and SQL text: preparing costs more than running a small statement. */
+const statementCache = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+export function prepared(sqlite: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
+  let byText = statementCache.get(sqlite);
+  if (!byText) statementCache.set(sqlite, (byText = new Map()));
+  let stmt = byText.get(sql);
+  if (!stmt) byText.set(sql, (stmt = sqlite.prepare(sql)));
+  return stmt;
+}
+
+/**
+ * Runs `fn` on the connection, reserved for it, with synchronous=NORMAL (and optionally a larger
+ * WAL auto-checkpoint): its commits are not fsynced one by one, which is most of the cost of many
+ * small transactions. For writes that may be lost on a power cut (not a crash) without harm, such
+ * as sync pages whose resume point commits with them. No other query can run meanwhile, so nothing
+ * else (a webhook's commit, which must be durable) ever commits in this mode.
+ */
+export async function withRelaxedDurability<T>(
+  db: Kysely<Database>,
+  fn: (conn: Kysely<Database>) => Promise<T>,
+  opts: { walAutocheckpoint?: number } = {},
+): Promise<T> {
+  const sqlite = sqliteOf(db);
+  return db.connection().execute(async (conn) => {
+    const synchronous = sqlite.pragma('synchronous', { simple: true }) as number;
+    const autocheckpoint = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
+    sqlite.pragma('synchronous = NORMAL');
+    if (opts.walAutocheckpoint !== undefined) sqlite.pragma(`wal_autocheckpoint = ${Math.floor(opts.walAutocheckpoint)}`);
+    try {
+      return await fn(conn);
+    } finally {
+      sqlite.pragma(`synchronous = ${synchronous}`);
+      sqlite.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    }
+  });
+}
+
 export function openDatabase(path: string): DatabaseHandle {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new BetterSqlite3(path);
@@ -22,6 +74,7 @@ export function openDatabase(path: string): DatabaseHandle {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  rawConnections.set(db, sqlite);
   let closed = false;
   return {
     sqlite,
