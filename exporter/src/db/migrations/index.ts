@@ -6,6 +6,7 @@ import * as m002 from './002_btcpay_payments.js';
 import * as m003 from './003_webhooks.js';
 import * as m004 from './004_angor.js';
 import * as m005 from './005_crowdfund.js';
+import * as m006 from './006_drop_redundant_webhook_index.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '003_webhooks': m003,
   '004_angor': m004,
   '005_crowdfund': m005,
+  '006_drop_redundant_webhook_index': m006,
 };
