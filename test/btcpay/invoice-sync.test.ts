@@ -80,6 +80,8 @@ async function setup(o: {
     onStatusChange: async (_trx, change) => {
       changes.push(change);
     },
+    // These tests count pages of 100 (the production default is larger).
+    pageSize: 100,
     ...o.job,
   });
   return { sim, clock, storeId: store.id, db, client, job, changes, lines };

@@ -126,7 +126,7 @@ export class InvoiceSyncJob implements SyncJob {
   constructor(private readonly opts: InvoiceSyncOptions) {
     this.storeId = opts.storeId;
     this.source = `btcpay:${opts.storeId}`;
-    this.pageSize = opts.pageSize ?? 100;
+    this.pageSize = opts.pageSize ?? 500;
     this.maxSingleFetches = opts.maxSingleFetches ?? 200;
     this.concurrency = opts.paymentMethodConcurrency ?? 4;
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
