@@ -5,6 +5,7 @@
 import { planInvoice } from './history.js';
 import { SimCrowdfund, type ContributeInput } from './crowdfund-apps.js';
 import type { Rng } from './rng.js';
+import { TimerSet } from './timers.js';
 import type { BtcpaySimulator } from './simulator.js';
 
 const DAY = 86_400;
@@ -129,8 +130,7 @@ function lastDay31Before(t: number): number {
 
 /** A new contribution to one campaign every few seconds, paid within seconds (most of them). */
 class LiveContributions {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private stopped = true;
+  private readonly timers = new TimerSet();
 
   constructor(
     private readonly sim: BtcpaySimulator,
@@ -141,33 +141,17 @@ class LiveContributions {
   ) {}
 
   start(): void {
-    if (!this.stopped || this.intervalMs <= 0) return;
-    this.stopped = false;
+    if (this.timers.running || this.intervalMs <= 0) return;
+    this.timers.start();
     this.next();
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (this.stopped) return;
-      try {
-        fn();
-      } catch {
-        // The invoice moved on meanwhile (e.g. expired); nothing to do.
-      }
-    }, ms);
-    t.unref();
-    this.timers.add(t);
+    this.timers.stop();
   }
 
   private next(): void {
-    this.later(Math.round(this.intervalMs * (0.5 + this.rng.next())), () => {
+    this.timers.later(Math.round(this.intervalMs * (0.5 + this.rng.next())), () => {
       this.contributeOne();
       this.next();
     });
@@ -180,10 +164,10 @@ class LiveContributions {
     const r = this.rng.next();
     const payIn = 1000 + this.rng.int(0, 3000);
     if (r < 0.6) {
-      this.later(payIn, () => void this.sim.pay(inv.id, { method: 'BTC-LN' }));
+      this.timers.later(payIn, () => void this.sim.pay(inv.id, { method: 'BTC-LN' }));
     } else if (r < 0.9) {
-      this.later(payIn, () => void this.sim.pay(inv.id, { method: 'BTC-CHAIN' }));
-      this.later(payIn + 20_000 + this.rng.int(0, 40_000), () => this.sim.confirm(inv.id));
+      this.timers.later(payIn, () => void this.sim.pay(inv.id, { method: 'BTC-CHAIN' }));
+      this.timers.later(payIn + 20_000 + this.rng.int(0, 40_000), () => this.sim.confirm(inv.id));
     }
     // The rest are abandoned and expire.
   }

@@ -2,6 +2,7 @@
 // its lifecycle in (compressed) real time, so /metrics and the dashboards keep moving.
 import { planInvoice, randomInvoiceInput } from './history.js';
 import type { Rng } from './rng.js';
+import { TimerSet } from './timers.js';
 import type { BtcpaySimulator } from './simulator.js';
 
 export interface TrafficOptions {
@@ -15,9 +16,8 @@ export interface TrafficOptions {
 }
 
 export class LiveTraffic {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new TimerSet();
   private ticker: NodeJS.Timeout | undefined;
-  private stopped = true;
 
   constructor(
     private readonly sim: BtcpaySimulator,
@@ -25,37 +25,21 @@ export class LiveTraffic {
   ) {}
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
+    if (this.timers.running) return;
+    this.timers.start();
     this.ticker = setInterval(() => this.sim.tick(), 1000);
     this.ticker.unref();
     this.scheduleNext();
   }
 
   stop(): void {
-    this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (this.stopped) return;
-      try {
-        fn();
-      } catch {
-        // The invoice moved on meanwhile (e.g. already expired); nothing to do.
-      }
-    }, ms);
-    t.unref();
-    this.timers.add(t);
+    this.timers.stop();
   }
 
   private scheduleNext(): void {
     const mean = this.opts.intervalMs ?? 4000;
-    this.later(Math.round(mean * (0.5 + this.opts.rng.next())), () => {
+    this.timers.later(Math.round(mean * (0.5 + this.opts.rng.next())), () => {
       this.createOne();
       this.scheduleNext();
     });
@@ -73,7 +57,7 @@ export class LiveTraffic {
     // Plan in a tenth of real time: payments within seconds, confirmations within minutes.
     const now = this.sim.clock.now();
     for (const op of planInvoice(this.sim, rng, inv.id, inv.createdTime, inv.expirationTime, 0.1)) {
-      this.later(Math.max(0, op.at - now) * 1000, () => op.run());
+      this.timers.later(Math.max(0, op.at - now) * 1000, () => op.run());
     }
   }
 }
