@@ -1,5 +1,7 @@
-// `npm start` builds only when a source file is newer than the build, so a fresh clone just works
-// and a second start is instant.
+// Builds dist/ only when a source file is newer than the build. Runs on `npm ci` (prepare), so the
+// first `npm start` of a fresh clone is instant, and again before every `npm start`.
+// Where the sources or TypeScript are not there yet (a Docker layer that installs dependencies
+// before copying the code), it does nothing: that build runs `npm run build` itself later.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,11 +19,14 @@ function newest(dir) {
   return max;
 }
 
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+if (!existsSync(join(root, 'exporter/src')) || !existsSync(tsc)) process.exit(0);
+
 const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
 const sources = Math.max(newest(join(root, 'exporter/src')), statSync(join(root, 'package.json')).mtimeMs);
 if (built < sources) {
   process.stderr.write('building the exporter (tsc)...\n');
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
     stdio: 'inherit',
   });
 }
