@@ -21,7 +21,9 @@ function setup(): { h: DatabaseHandle; other: BetterSqlite3.Database } {
   // The peer connection gives up at once, so a lock conflict shows as SQLITE_BUSY here.
   const other = new BetterSqlite3(h.path);
   other.pragma('busy_timeout = 0');
-  cleanup.push(() => other.close());
+  cleanup.push(() => {
+    other.close();
+  });
   return { h, other };
 }
 
