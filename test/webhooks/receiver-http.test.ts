@@ -160,15 +160,16 @@ describe('webhook receiver over HTTP', () => {
     const totalsBefore = await exp.database.db.selectFrom('invoice_status_totals').selectAll().where('store_id', '=', store).execute();
 
     // A failure injected inside the delivery's transaction, after the log row and the
-    // idempotency key were written: the invoice update aborts.
-    exp.database.sqlite.exec(`CREATE TEMP TRIGGER fail_invoice_update BEFORE UPDATE ON invoices
+    // idempotency key were written: the invoice update aborts. A trigger in the database file
+    // (not TEMP, which only its own connection sees): the webhook writer has its own connection.
+    exp.database.sqlite.exec(`CREATE TRIGGER fail_invoice_update BEFORE UPDATE ON invoices
       WHEN NEW.id = '${invoiceId}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
     const settled = invoiceEvent({ type: 'InvoiceSettled', storeId: store, invoiceId, extra: { manuallyMarked: false, overPaid: false } });
     let res;
     try {
       res = await send(settled);
     } finally {
-      exp.database.sqlite.exec('DROP TRIGGER IF EXISTS temp.fail_invoice_update');
+      exp.database.sqlite.exec('DROP TRIGGER IF EXISTS fail_invoice_update');
     }
     expect(res.status).toBeGreaterThanOrEqual(500);
 

@@ -2,31 +2,29 @@
 // then write everything one delivery changes all-or-nothing (log row, idempotency key, counters,
 // invoice status). The caller answers BTCPay with the returned status only after this resolves,
 // so a 2xx always means committed.
-// Throughput: the writes are prepared statements run synchronously in a savepoint of a group
-// commit (db/group-commit.ts), so deliveries that arrive together share one transaction and one
-// fsync; docs/webhooks.md and bench/RESULTS.md have the figures.
+// Throughput: what a request writes is decided here and handed as plain data to the webhook
+// writer (webhook-writer.ts), which runs it on a worker thread with its own connection, in a
+// savepoint of a group commit: deliveries that arrive together share one transaction and one
+// fsync, and the main thread never waits for SQLite. docs/webhooks.md and bench/RESULTS.md.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { createGroupCommit } from '../db/group-commit.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import { createInvoiceWriter, type InvoiceRecord } from './invoice-store.js';
-import {
-  createDeliveryLogWriter,
-  pruneBatch,
-  UNKNOWN_LABEL,
-  type DeliveryLogEntry,
-  type DeliveryResult,
-} from './webhook-log.js';
+import type { InvoiceRecord } from './invoice-store.js';
+import { pruneBatch, UNKNOWN_LABEL, type DeliveryLogEntry, type DeliveryResult } from './webhook-log.js';
 import { createRefreshDebouncer, type RefreshDebouncer, type RefreshInvoices } from './webhook-refresh.js';
 import { KNOWN_EVENT_TYPES, parseWebhookBody, type InvoiceEvent } from './webhook-schemas.js';
 import { signaturePreview, verifySignature } from './webhook-signature.js';
-import { placeholderStatus, shouldApply, statusFromEvent } from './webhook-status.js';
+import { placeholderStatus, statusFromEvent } from './webhook-status.js';
+import type { CounterBump, DeliveryWriteResult, InvoiceChange, RecordJob } from './webhook-write.js';
+import { createWebhookWriter } from './webhook-writer.js';
 
 export interface WebhookReceiverOptions {
   db: Kysely<Database>;
-  /** The raw connection under `db` (DatabaseHandle.sqlite): the receiver's writes are prepared statements on it. */
+  /** The raw connection under `db` (DatabaseHandle.sqlite): the writer opens its own to the same file. */
   sqlite: BetterSqlite3.Database;
+  /** false keeps the writes on the main connection (see webhook-writer.ts); default: a worker thread. */
+  writerThread?: boolean;
   log: Logger;
   /** The webhook secret shared by every store; undefined rejects every delivery with 401. */
   secret: string | undefined;
@@ -91,9 +89,11 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
     log.warn('no webhook secret is configured (BTCPAY_WEBHOOK_SECRET): every webhook delivery will be rejected with 401');
   }
 
-  const commits = createGroupCommit({ sqlite: o.sqlite, db: o.db, log });
-  const w = createDeliveryLogWriter(o.sqlite);
-  const invoices = createInvoiceWriter(o.sqlite);
+  const writer = createWebhookWriter({ sqlite: o.sqlite, db: o.db, log, worker: o.writerThread });
+  const record = (entry: DeliveryLogEntry | undefined, bumps: CounterBump[]) => {
+    const job: RecordJob = entry ? { kind: 'record', entry, bumps } : { kind: 'record', bumps };
+    return writer.run(job);
+  };
 
   async function refuse(
     reason: 'missing_signature' | 'bad_signature',
@@ -101,48 +101,42 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
     signature: string | undefined,
     at: number,
   ): Promise<DeliveryOutcome> {
-    await commits.run(() => {
-      w.logDelivery({ receivedAt: at, verified: false, result: reason, httpStatus: status, signaturePreview: signaturePreview(signature) });
-      w.bumpCounter(UNKNOWN_LABEL, 'requests', UNKNOWN_LABEL);
-      w.bumpCounter(UNKNOWN_LABEL, 'verification_failures', reason);
-    });
+    await record({ receivedAt: at, verified: false, result: reason, httpStatus: status, signaturePreview: signaturePreview(signature) }, [
+      { storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL },
+      { storeId: UNKNOWN_LABEL, counter: 'verification_failures', label: reason },
+    ]);
     return { status, result: reason };
   }
 
-  /** Runs inside the delivery's savepoint; returns a warning to log once committed, if any. */
-  function applyInvoiceEvent(e: InvoiceEvent, at: number): string | undefined {
-    const existing = invoices.get(e.invoiceId);
+  /**
+   * What the event may do to its invoice, decided without the database; the writer reads the
+   * stored invoice in the delivery's savepoint and applies the status precedence there.
+   */
+  function invoiceChange(e: InvoiceEvent): InvoiceChange {
     const reported = statusFromEvent(e);
-    if (!existing) {
-      // Amounts are unknown until the targeted fetch; see docs/webhooks.md for how this counts.
-      const s = reported ?? placeholderStatus(e);
-      const orderId = typeof e.metadata?.orderId === 'string' ? e.metadata.orderId : null;
-      const itemCode = typeof e.metadata?.itemCode === 'string' ? e.metadata.itemCode : null;
-      const rec: InvoiceRecord = {
-        id: e.invoiceId,
-        storeId: e.storeId,
-        status: s.status,
-        additionalStatus: s.additionalStatus,
-        currency: '',
-        amount: null,
-        btcPaidSats: 0,
-        createdTime: e.timestamp,
-        expirationTime: e.timestamp,
-        monitoringExpiration: UNKNOWN_MONITORING_EXPIRATION,
-        archived: false,
-        orderId,
-        itemCode,
-        amountsSynced: false,
-        statusSource: 'webhook',
-      };
-      invoices.upsert(rec, at);
-      return undefined;
-    }
-    if (existing.storeId !== e.storeId) return existing.storeId;
-    if (reported && shouldApply(existing, reported, e.manuallyMarked === true)) {
-      invoices.upsert({ ...existing, ...reported, statusSource: 'webhook' }, at);
-    }
-    return undefined;
+    // For an invoice the database does not know yet. Amounts are unknown until the targeted
+    // fetch; see docs/webhooks.md for how this counts.
+    const s = reported ?? placeholderStatus(e);
+    const orderId = typeof e.metadata?.orderId === 'string' ? e.metadata.orderId : null;
+    const itemCode = typeof e.metadata?.itemCode === 'string' ? e.metadata.itemCode : null;
+    const placeholder: InvoiceRecord = {
+      id: e.invoiceId,
+      storeId: e.storeId,
+      status: s.status,
+      additionalStatus: s.additionalStatus,
+      currency: '',
+      amount: null,
+      btcPaidSats: 0,
+      createdTime: e.timestamp,
+      expirationTime: e.timestamp,
+      monitoringExpiration: UNKNOWN_MONITORING_EXPIRATION,
+      archived: false,
+      orderId,
+      itemCode,
+      amountsSynced: false,
+      statusSource: 'webhook',
+    };
+    return { invoiceId: e.invoiceId, storeId: e.storeId, reported, manuallyMarked: e.manuallyMarked === true, placeholder };
   }
 
   async function receive(body: Uint8Array, signature: string | undefined): Promise<DeliveryOutcome> {
@@ -171,48 +165,51 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
     if (!parsed.ok) {
       const store = parsed.storeId !== undefined && stores.has(parsed.storeId) ? parsed.storeId : UNKNOWN_LABEL;
       log.warn({ store, error: parsed.error }, 'verified webhook delivery is malformed');
-      await commits.run(() => {
-        w.logDelivery({ receivedAt: at, verified: true, result: 'malformed', httpStatus: 400, signaturePreview: preview, storeId: parsed.storeId ?? null, payload });
-        w.bumpCounter(store, 'requests', UNKNOWN_LABEL);
-        w.bumpCounter(store, 'verification_failures', 'malformed');
-      });
+      await record(
+        { receivedAt: at, verified: true, result: 'malformed', httpStatus: 400, signaturePreview: preview, storeId: parsed.storeId ?? null, payload },
+        [
+          { storeId: store, counter: 'requests', label: UNKNOWN_LABEL },
+          { storeId: store, counter: 'verification_failures', label: 'malformed' },
+        ],
+      );
       return { status: 400, result: 'malformed' };
     }
 
     const e = parsed.event;
     const event = eventLabel(e.type);
     const invoiceId = parsed.kind === 'invoice' ? parsed.event.invoiceId : null;
+    const originalDeliveryId = e.originalDeliveryId ?? e.deliveryId;
     const ids: DeliveryIds = {
       storeId: e.storeId,
       webhookId: e.webhookId,
       deliveryId: e.deliveryId,
-      originalDeliveryId: e.originalDeliveryId ?? e.deliveryId,
+      originalDeliveryId,
       eventType: e.type,
       invoiceId,
       isRedelivery: e.isRedelivery ?? null,
     };
     if (!stores.has(e.storeId)) {
       log.warn({ storeId: e.storeId, type: e.type }, 'verified webhook delivery from a store that is not configured');
-      await commits.run(() => {
-        w.logDelivery({ receivedAt: at, verified: true, result: 'unknown_store', httpStatus: 422, signaturePreview: preview, payload, ...ids });
-        w.bumpCounter(UNKNOWN_LABEL, 'requests', event);
-        w.bumpCounter(UNKNOWN_LABEL, 'verification_failures', 'unknown_store');
-      });
+      await record({ receivedAt: at, verified: true, result: 'unknown_store', httpStatus: 422, signaturePreview: preview, payload, ...ids }, [
+        { storeId: UNKNOWN_LABEL, counter: 'requests', label: event },
+        { storeId: UNKNOWN_LABEL, counter: 'verification_failures', label: 'unknown_store' },
+      ]);
       return { status: 422, result: 'unknown_store' };
     }
 
     let result: DeliveryResult;
     let otherStore: string | undefined;
     try {
-      [result, otherStore] = await commits.run((): [DeliveryResult, string | undefined] => {
-        const fresh = w.markSeen(e.webhookId, e.originalDeliveryId ?? e.deliveryId, at);
-        const r: DeliveryResult = !fresh ? 'duplicate' : parsed.kind === 'invoice' ? 'accepted' : 'ignored';
-        w.logDelivery({ receivedAt: at, verified: true, result: r, httpStatus: 200, signaturePreview: preview, payload, ...ids });
-        w.bumpCounter(e.storeId, 'requests', event);
-        if (!fresh) w.bumpCounter(e.storeId, 'duplicates');
-        w.setLastVerified(e.storeId, at);
-        return [r, fresh && parsed.kind === 'invoice' ? applyInvoiceEvent(parsed.event, at) : undefined];
-      });
+      ({ result, otherStore } = (await writer.run({
+        kind: 'delivery',
+        at,
+        webhookId: e.webhookId,
+        originalDeliveryId,
+        entry: { signaturePreview: preview, payload, ...ids },
+        storeId: e.storeId,
+        event,
+        ...(parsed.kind === 'invoice' ? { invoice: invoiceChange(parsed.event) } : {}),
+      })) as DeliveryWriteResult);
     } catch (err) {
       const status = isTransientDbError(err) ? 503 : 500;
       log.error({ err, storeId: e.storeId, type: e.type, status }, 'webhook delivery could not be stored; BTCPay will retry it');
@@ -231,10 +228,9 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
   // Best effort: the failed attempt still counts as a request, in its own savepoint.
   async function recordError(store: string, event: string, preview: string | null, ids: DeliveryIds, status: number, at: number): Promise<void> {
     try {
-      await commits.run(() => {
-        w.logDelivery({ receivedAt: at, verified: true, result: 'error', httpStatus: status, signaturePreview: preview, ...ids });
-        w.bumpCounter(store, 'requests', event);
-      });
+      await record({ receivedAt: at, verified: true, result: 'error', httpStatus: status, signaturePreview: preview, ...ids }, [
+        { storeId: store, counter: 'requests', label: event },
+      ]);
     } catch (err) {
       log.error({ err }, 'could not record the failed webhook delivery either');
     }
@@ -242,10 +238,9 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
 
   async function recordRefused(result: 'too_large' | 'malformed', status: number, signature: string | undefined): Promise<void> {
     try {
-      await commits.run(() => {
-        w.logDelivery({ receivedAt: now(), verified: false, result, httpStatus: status, signaturePreview: signaturePreview(signature) });
-        w.bumpCounter(UNKNOWN_LABEL, 'requests', UNKNOWN_LABEL);
-      });
+      await record({ receivedAt: now(), verified: false, result, httpStatus: status, signaturePreview: signaturePreview(signature) }, [
+        { storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL },
+      ]);
     } catch (err) {
       log.error({ err }, 'could not record a refused webhook request');
     }
@@ -257,7 +252,7 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
     if (n === 0) return;
     rateLimited = 0;
     try {
-      await commits.run(() => w.bumpCounter(UNKNOWN_LABEL, 'requests', UNKNOWN_LABEL, n));
+      await record(undefined, [{ storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL, by: n }]);
     } catch (err) {
       rateLimited += n;
       log.warn({ err }, 'could not record rate-limited webhook requests; will retry');
@@ -312,7 +307,7 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
       await flushRateLimited();
       refresh?.close();
       await pruning;
-      await commits.close();
+      await writer.close();
     },
   };
 }

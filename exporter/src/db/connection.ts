@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { Database } from './schema.js';
 
 export interface DatabaseHandle {
@@ -65,15 +65,49 @@ export async function withRelaxedDurability<T>(
   });
 }
 
-export function openDatabase(path: string): DatabaseHandle {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new BetterSqlite3(path);
+/** How long a connection waits for another connection's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The settings of every connection to the database file: the main one and the webhook writer's
+ * (a worker thread with its own connection; see btcpay/webhook-writer.ts).
+ */
+export function configureConnection(sqlite: BetterSqlite3.Database): void {
   sqlite.pragma('journal_mode = WAL');
   // FULL: a 2xx to BTCPay promises the delivery survives a power cut, not only a crash.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+}
+
+/**
+ * kysely transactions that take the write lock at BEGIN. The webhook writer commits from another
+ * connection; a deferred transaction that read before it wrote would then fail at its first write
+ * with SQLITE_BUSY (a stale snapshot, which busy_timeout cannot wait out). BEGIN IMMEDIATE waits
+ * for the lock instead (busy_timeout) and reads after taking it.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+export function openDatabase(path: string): DatabaseHandle {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new BetterSqlite3(path);
+  configureConnection(sqlite);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   rawConnections.set(db, sqlite);
   let closed = false;
   return {

@@ -16,23 +16,34 @@ import { close as closeFd, fdatasync, fsync, open as openFd } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { Logger } from '../log.js';
 import { startBackgroundCheckpoint, type BackgroundCheckpoint } from './background-checkpoint.js';
 import type { Database } from './schema.js';
 
 export interface GroupCommitOptions {
   sqlite: BetterSqlite3.Database;
   /**
-   * The kysely instance on the same connection. A batch runs while holding its connection lock,
-   * so it never lands inside a kysely transaction that is waiting between two awaits (it would
-   * become a savepoint of that transaction and share its fate).
+   * The kysely instance on the same connection, if there is one. A batch runs while holding its
+   * connection lock, so it never lands inside a kysely transaction that is waiting between two
+   * awaits (it would become a savepoint of that transaction and share its fate). A connection of
+   * its own (the webhook writer's worker) needs none.
    */
-  db: Kysely<Database>;
+  db?: Kysely<Database>;
   /** Jobs per transaction at most; bounds how long one commit holds the event loop. */
   maxBatch?: number;
   /** Replaces the WAL fdatasync (tests observe that nothing settles before it finishes). */
   syncWal?: () => Promise<void>;
-  log?: Logger;
+  /**
+   * Further attempts of a whole batch that found the database locked by another connection for
+   * longer than its busy_timeout (default 2). Nothing of the batch ran, so trying again is safe;
+   * after the last attempt its jobs reject with SQLITE_BUSY (a 503 for webhooks: BTCPay retries).
+   */
+  busyRetries?: number;
+  log?: WarnLog;
+}
+
+/** The one thing group commit logs; a pino Logger is one, and a worker passes its own. */
+export interface WarnLog {
+  warn(obj: { err: unknown; [key: string]: unknown }, msg: string): void;
 }
 
 export interface GroupCommit {
@@ -56,6 +67,12 @@ interface Pending {
 function syncError(cause: unknown): Error {
   return Object.assign(new Error(`syncing the write-ahead log failed: ${(cause as Error).message}`), { code: 'SQLITE_IOERR_FSYNC', cause });
 }
+
+/** The database is locked by another connection (a writer on the main thread, or this one's peer). */
+const isBusy = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+};
 
 const nodeCb = <T>(fn: (cb: (err: Error | null, value?: T) => void) => void) =>
   new Promise<T>((res, rej) => fn((err, value) => (err ? rej(err) : res(value as T))));
@@ -163,6 +180,8 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
     });
   });
 
+  const busyRetries = o.busyRetries ?? 2;
+
   function commit(batch: Pending[]): Settled[] {
     batches += 1;
     jobs += batch.length;
@@ -171,13 +190,23 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
       if (o.sqlite.inTransaction) throw new Error('group commit found a transaction open on the connection');
       relax?.run();
       try {
-        all.immediate(batch, out);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            all.immediate(batch, out);
+            break;
+          } catch (error) {
+            // Locked by another connection past busy_timeout: the transaction was rolled back
+            // (or never began), so the whole batch can run again; never split it for that.
+            if (!isBusy(error) || attempt >= busyRetries) throw error;
+            o.log?.warn({ err: error, attempt: attempt + 1 }, 'database locked by another connection; retrying the batch');
+          }
+        }
       } finally {
         restore?.run();
       }
       return out;
     } catch (error) {
-      if (batch.length === 1) return [{ ok: false, error }];
+      if (batch.length === 1 || isBusy(error)) return batch.map(() => ({ ok: false, error }));
       // Nothing of the batch committed: give each job its own transaction, so one job that
       // ends a transaction cannot fail the others.
       return batch.map((p) => commit([p])[0]!);
@@ -200,7 +229,7 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
         if (wal) startCheckpoints();
         let out: Settled[];
         try {
-          out = await o.db.connection().execute(async () => commit(batch));
+          out = o.db ? await o.db.connection().execute(async () => commit(batch)) : commit(batch);
         } catch (error) {
           out = batch.map(() => ({ ok: false, error }));
         }
