@@ -4,8 +4,6 @@ import { Command } from 'commander';
 import { ConfigError, DEFAULT_PORT, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
-import { PERM } from './btcpay/simulator/api-keys.js';
-import { startDemoBtcpay } from './btcpay/simulator/demo.js';
 import { createLogger } from './log.js';
 import { startExporter } from './main.js';
 import { VERSION } from './version.js';
@@ -94,6 +92,10 @@ async function simulate(o: SimulateOptions): Promise<void> {
     if (!/^\d+$/.test(v)) fail(new Error(`--${name} must be a whole number (got "${v}")`));
     return Number(v);
   };
+  const [{ PERM }, { startDemoBtcpay }] = await Promise.all([
+    import('./btcpay/simulator/api-keys.js'),
+    import('./btcpay/simulator/demo.js'),
+  ]);
   const sim = await startDemoBtcpay({
     log,
     host: o.host,

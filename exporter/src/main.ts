@@ -2,7 +2,6 @@
 // Nothing here computes anything; it only wires the parts together.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAngorSyncJob } from './angor/index.js';
 import { setupBtcpay } from './btcpay/setup.js';
 import type { DemoBtcpay } from './btcpay/simulator/demo.js';
 import type { BtcpaySource } from './btcpay/source.js';
@@ -107,6 +106,8 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
 
     const scheduler = new Scheduler({ db: database.db, log, schedule: config.syncSchedule });
     if (config.angor.enabled) {
+      // Loaded only when used: Nostr and its WebSocket stack cost idle memory otherwise.
+      const { createAngorSyncJob } = await import('./angor/index.js');
       scheduler.add(createAngorSyncJob({ angor: config.angor, mode: config.mode, db: database.db, log, now: opts.now }));
     }
 

@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { forgetStores } from './demo-reset.js';
 import type { StatusChangeHook } from './invoice-store.js';
-import { startDemoBtcpay, type DemoBtcpay } from './simulator/demo.js';
+import type { DemoBtcpay } from './simulator/demo.js';
 import { BtcpaySource, type JobHost } from './source.js';
 
 export interface BtcpaySetup {
@@ -28,6 +28,8 @@ export async function setupBtcpay(
 ): Promise<BtcpaySetup> {
   let demo: DemoBtcpay | undefined;
   if (config.mode === 'demo') {
+    // The simulator is loaded only in demo mode, so a live exporter does not carry it in memory.
+    const { startDemoBtcpay } = await import('./simulator/demo.js');
     demo = await startDemoBtcpay({ log: deps.log });
     await forgetStores(deps.db, demo.storeIds);
   }
