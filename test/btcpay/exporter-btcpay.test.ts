@@ -141,3 +141,28 @@ describe('demo mode', () => {
     expect(exporter.btcpay?.webhookSecret).toBe(demo.webhookSecret);
   });
 });
+
+describe('webhook registration at start-up', () => {
+  it('registers the exporter webhook with PUBLIC_URL and the secret when the key may manage webhooks', async () => {
+    const regStore = sim.addStore();
+    const key = sim.addApiKey([`${PERM.modifyStoreSettings}:${regStore.id}`]);
+    const publicUrl = 'https://exporter.example.org';
+    await startTestExporter(
+      { ...env(key, regStore.id), PUBLIC_URL: publicUrl, BTCPAY_WEBHOOK_SECRET: 'reg-secret-1234' },
+      { schedule: false },
+    );
+    const hook = await waitFor(async () => sim.webhooks.list(regStore.id).find((h) => h.url === `${publicUrl}/webhooks/btcpay`), 'the webhook to be registered');
+    expect(hook.secret).toBe('reg-secret-1234');
+    expect(hook.automaticRedelivery).toBe(true);
+    expect(hook.enabled).toBe(true);
+  });
+
+  it('registers nothing without an explicit PUBLIC_URL (BTCPay could not reach localhost)', async () => {
+    const regStore = sim.addStore();
+    const key = sim.addApiKey([`${PERM.modifyStoreSettings}:${regStore.id}`]);
+    const exporter = await startTestExporter({ ...env(key, regStore.id), BTCPAY_WEBHOOK_SECRET: 'reg-secret-1234' }, { schedule: false });
+    // A sync completes after start-up work; by then a registration would have been made.
+    await exporter.scheduler.runAll('test');
+    expect(sim.webhooks.list(regStore.id)).toEqual([]);
+  });
+});
