@@ -316,7 +316,10 @@ export async function getInvoice(db: Db, id: string): Promise<InvoiceRecord | un
 /** getInvoice and upsertInvoice, synchronous on prepared statements. */
 export interface InvoiceWriter {
   get(id: string): InvoiceRecord | undefined;
-  upsert(rec: InvoiceRecord, now: number): UpsertResult;
+  /** The stored row as is (pass it to upsert to spare a second read). */
+  getRow(id: string): InvoiceRow | undefined;
+  /** `current`: the row just read in the same transaction (null: known absent); read if omitted. */
+  upsert(rec: InvoiceRecord, now: number, current?: InvoiceRow | null): UpsertResult;
 }
 
 /**
@@ -370,9 +373,10 @@ export function createInvoiceWriter(sqlite: BetterSqlite3.Database): InvoiceWrit
       const row = select.get(id);
       return row ? rowToRecord(row) : undefined;
     },
-    upsert(rec, now) {
+    getRow: (id) => select.get(id),
+    upsert(rec, now, current) {
       const next = toRow(rec, now);
-      const prev = select.get(rec.id);
+      const prev = current === undefined ? select.get(rec.id) : (current ?? undefined);
       if (prev && sameContent(prev, next)) return { outcome: 'unchanged', previous: rowToRecord(prev) };
       // Same end state as upsertInvoice with fewer statements: an update within one store
       // skips what it cannot change (the store's rows exist since its insert; a status total
