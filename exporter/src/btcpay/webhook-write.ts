@@ -5,7 +5,7 @@
 // group commit, usually on a worker thread with its own connection. Jobs and results survive
 // structured cloning: no functions, no class instances.
 import type BetterSqlite3 from 'better-sqlite3';
-import { createInvoiceWriter, rowToRecord, type InvoiceRecord } from './invoice-store.js';
+import { createBatchTotals, createInvoiceWriter, rowToRecord, type InvoiceRecord } from './invoice-store.js';
 import type { BatchHooks } from '../db/group-commit.js';
 import { createDeliveryLogWriter, type DeliveryLogEntry, type DeliveryResult, type WebhookCounter } from './webhook-log.js';
 import { shouldApply, type StatusPair } from './webhook-status.js';
@@ -63,7 +63,7 @@ export type WebhookWriteResult = DeliveryWriteResult | null;
 export interface WebhookJobRunner {
   /** Runs one job inside the caller's savepoint. */
   run(job: WebhookWriteJob): WebhookWriteResult;
-  /** Pass to the group commit: counters and last-verified times are written once per batch. */
+  /** Pass to the group commit: counters, last-verified times and running totals are written once per batch. */
   hooks: BatchHooks;
 }
 
@@ -119,8 +119,23 @@ function counterSums(w: ReturnType<typeof createDeliveryLogWriter>): BatchHooks 
 /** Prepares the statements once; `run` runs one job inside the caller's transaction. */
 export function createWebhookJobRunner(sqlite: BetterSqlite3.Database): WebhookJobRunner {
   const w = createDeliveryLogWriter(sqlite);
-  const invoices = createInvoiceWriter(sqlite);
+  const totals = createBatchTotals(sqlite);
+  const invoices = createInvoiceWriter(sqlite, totals);
   const sums = counterSums(w);
+  const hooks: BatchHooks = {
+    begin() {
+      sums.begin();
+      totals.begin();
+    },
+    jobEnded(released) {
+      sums.jobEnded(released);
+      totals.jobEnded(released);
+    },
+    end() {
+      sums.end();
+      totals.end();
+    },
+  };
 
   function applyInvoiceChange(c: InvoiceChange, at: number): string | undefined {
     const existing = invoices.getRow(c.invoiceId);
@@ -154,6 +169,6 @@ export function createWebhookJobRunner(sqlite: BetterSqlite3.Database): WebhookJ
       for (const b of job.bumps) sums.bump(b.storeId, b.counter, b.label, b.by);
       return null;
     },
-    hooks: sums,
+    hooks,
   };
 }
