@@ -3,7 +3,7 @@
 // amounts in several currencies.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createInvoiceWriter, upsertInvoice, type InvoiceRecord } from '../../exporter/src/btcpay/invoice-store.js';
+import { createBatchTotals, createInvoiceWriter, upsertInvoice, type InvoiceRecord } from '../../exporter/src/btcpay/invoice-store.js';
 import { openDatabase, type DatabaseHandle } from '../../exporter/src/db/connection.js';
 import { migrateToLatest } from '../../exporter/src/db/migrator.js';
 import { INVOICE_STATUSES } from '../../exporter/src/db/schema.js';
@@ -63,6 +63,48 @@ describe('createInvoiceWriter', () => {
           await b.close();
         }
       }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('with totals summed per batch (createBatchTotals), leaves the same rows and totals; rolled-back writes leave nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.tuple(record, fc.integer({ min: 1_763_760_000, max: 1_763_900_000 }), fc.boolean()), { maxLength: 8 }), { maxLength: 6 }),
+        async (batches) => {
+          const a = await fresh();
+          const b = await fresh();
+          try {
+            const totals = createBatchTotals(b.sqlite);
+            const writer = createInvoiceWriter(b.sqlite, totals);
+            const inSavepoint = b.sqlite.transaction((f: () => void) => f());
+            for (const batch of batches) {
+              b.sqlite.transaction(() => {
+                totals.begin();
+                for (const [rec, now, rollBack] of batch) {
+                  try {
+                    inSavepoint(() => {
+                      writer.upsert(rec, now);
+                      if (rollBack) throw new Error('rolled back');
+                    });
+                    totals.jobEnded(true);
+                  } catch {
+                    totals.jobEnded(false);
+                  }
+                }
+                totals.end();
+              })();
+              for (const [rec, now, rollBack] of batch) {
+                if (!rollBack) await a.db.transaction().execute((trx) => upsertInvoice(trx, rec, now));
+              }
+            }
+            expect(dump(b)).toEqual(dump(a));
+          } finally {
+            await a.close();
+            await b.close();
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -7,6 +7,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { prepared } from '../db/connection.js';
 import { addDecimalStrings, parseDecimal, plain, subtractDecimalStrings, type Decimal } from '../money.js';
+import type { BatchHooks } from '../db/group-commit.js';
 import type { Database, InvoiceRow, InvoiceStatus } from '../db/schema.js';
 import { INVOICE_STATUSES } from '../db/schema.js';
 
@@ -316,7 +317,10 @@ export async function getInvoice(db: Db, id: string): Promise<InvoiceRecord | un
 /** getInvoice and upsertInvoice, synchronous on prepared statements. */
 export interface InvoiceWriter {
   get(id: string): InvoiceRecord | undefined;
-  upsert(rec: InvoiceRecord, now: number): UpsertResult;
+  /** The stored row as is (pass it to upsert to spare a second read). */
+  getRow(id: string): InvoiceRow | undefined;
+  /** `current`: the row just read in the same transaction (null: known absent); read if omitted. */
+  upsert(rec: InvoiceRecord, now: number, current?: InvoiceRow | null): UpsertResult;
 }
 
 /**
@@ -325,7 +329,40 @@ export interface InvoiceWriter {
  * and cannot await in it (the webhook receiver's group commit). The caller owns the transaction.
  * test/btcpay/invoice-writer.test.ts keeps the two in step.
  */
-export function createInvoiceWriter(sqlite: BetterSqlite3.Database): InvoiceWriter {
+/** Where an InvoiceWriter can send its running-total changes instead of writing them at once. */
+export interface TotalsSink {
+  add(row: InvoiceRow, sign: 1 | -1): void;
+}
+
+/**
+ * Running totals summed over a group-commit batch and written once per distinct row before
+ * COMMIT: the same end state as writing them per invoice (TotalsDelta is exact), with a job's
+ * changes joining the sums only once its savepoint was released.
+ */
+export function createBatchTotals(sqlite: BetterSqlite3.Database): TotalsSink & BatchHooks {
+  let job: Array<[InvoiceRow, 1 | -1]> = [];
+  let batch = new TotalsDelta();
+  return {
+    add(row, sign) {
+      job.push([row, sign]);
+    },
+    begin() {
+      job = [];
+      batch = new TotalsDelta();
+    },
+    jobEnded(released) {
+      if (released) for (const [row, sign] of job) batch.add(row, sign);
+      job = [];
+    },
+    end() {
+      batch.apply(sqlite);
+      batch = new TotalsDelta();
+    },
+  };
+}
+
+/** `totals`: send running-total changes there (createBatchTotals) instead of writing them at once. */
+export function createInvoiceWriter(sqlite: BetterSqlite3.Database, totals?: TotalsSink): InvoiceWriter {
   const select = sqlite.prepare<[string], InvoiceRow>('select * from invoices where id = ?');
   const ensureStatuses = sqlite.prepare(
     `insert into invoice_status_totals (store_id, status, invoices) values ${INVOICE_STATUSES.map(() => '(?, ?, 0)').join(', ')} on conflict do nothing`,
@@ -370,10 +407,21 @@ export function createInvoiceWriter(sqlite: BetterSqlite3.Database): InvoiceWrit
       const row = select.get(id);
       return row ? rowToRecord(row) : undefined;
     },
-    upsert(rec, now) {
+    getRow: (id) => select.get(id),
+    upsert(rec, now, current) {
       const next = toRow(rec, now);
-      const prev = select.get(rec.id);
+      const prev = current === undefined ? select.get(rec.id) : (current ?? undefined);
       if (prev && sameContent(prev, next)) return { outcome: 'unchanged', previous: rowToRecord(prev) };
+      if (totals) {
+        if (prev) {
+          totals.add(prev, -1);
+          update.run(next);
+        } else {
+          insert.run(next);
+        }
+        totals.add(next, 1);
+        return { outcome: prev ? 'updated' : 'inserted', previous: prev ? rowToRecord(prev) : undefined };
+      }
       // Same end state as upsertInvoice with fewer statements: an update within one store
       // skips what it cannot change (the store's rows exist since its insert; a status total
       // taken and given back; a creation time already counted).

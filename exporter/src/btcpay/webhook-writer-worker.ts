@@ -37,11 +37,12 @@ function main(port: NonNullable<typeof parentPort>, data: WriterWorkerData): voi
   const sqlite = new BetterSqlite3(data.path, { fileMustExist: true });
   configureConnection(sqlite);
   const send = (m: FromWriter) => port.postMessage(m);
+  const runner = createWebhookJobRunner(sqlite);
   const commits = createGroupCommit({
     sqlite,
     log: { warn: (obj, msg) => send({ type: 'warn', msg, err: errorInfo(obj.err) }) },
+    hooks: runner.hooks,
   });
-  const runJob = createWebhookJobRunner(sqlite);
 
   // Results of one batch settle together; one message carries them all.
   let outbox: Outcome[] = [];
@@ -57,7 +58,7 @@ function main(port: NonNullable<typeof parentPort>, data: WriterWorkerData): voi
   port.on('message', (m: ToWriter) => {
     if (m.type === 'run') {
       for (const [id, job] of m.jobs) {
-        commits.run(() => runJob(job)).then(
+        commits.run(() => runner.run(job)).then(
           (value) => settled([id, true, value]),
           (err: unknown) => settled([id, false, errorInfo(err)]),
         );

@@ -43,9 +43,9 @@ export function createWebhookWriter(o: WebhookWriterOptions): WebhookWriter {
 }
 
 function inlineWriter(o: WebhookWriterOptions): WebhookWriter {
-  const commits = createGroupCommit({ sqlite: o.sqlite, db: o.db, log: o.log });
-  const runJob = createWebhookJobRunner(o.sqlite);
-  return { run: (job) => commits.run(() => runJob(job)), close: () => commits.close(), threadRunning: () => false };
+  const runner = createWebhookJobRunner(o.sqlite);
+  const commits = createGroupCommit({ sqlite: o.sqlite, db: o.db, log: o.log, hooks: runner.hooks });
+  return { run: (job) => commits.run(() => runner.run(job)), close: () => commits.close(), threadRunning: () => false };
 }
 
 /** Rebuilds an error from the worker with its SQLite code, so transient faults still answer 503. */

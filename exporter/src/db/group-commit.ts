@@ -39,6 +39,20 @@ export interface GroupCommitOptions {
    */
   busyRetries?: number;
   log?: WarnLog;
+  /** Writes a batch defers to its end (webhook-write.ts sums per-delivery counters this way). */
+  hooks?: BatchHooks;
+}
+
+/**
+ * Called inside a batch's transaction, so what `end` writes commits (or rolls back) with the
+ * batch. A batch retried or split runs `begin` again: anything staged before is forgotten.
+ */
+export interface BatchHooks {
+  begin(): void;
+  /** After a job's savepoint: released (true) or rolled back (false). */
+  jobEnded(released: boolean): void;
+  /** After the last job, before COMMIT; a throw rolls the whole batch back. */
+  end(): void;
 }
 
 /** The one thing group commit logs; a pino Logger is one, and a worker passes its own. */
@@ -167,17 +181,23 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
 
   // Nested better-sqlite3 transaction functions run as SAVEPOINT / ROLLBACK TO / RELEASE.
   const inSavepoint = o.sqlite.transaction((job: () => unknown) => job());
+  const hooks = o.hooks;
   const all = o.sqlite.transaction((batch: Pending[], out: Settled[]) => {
+    hooks?.begin();
     batch.forEach((p, i) => {
       try {
         out[i] = { ok: true, value: inSavepoint(p.job) };
       } catch (error) {
+        hooks?.jobEnded(false);
         // Most errors undo only the savepoint; a few (disk full, I/O error) end the whole
         // transaction, and then nothing of this batch can commit.
         if (!o.sqlite.inTransaction) throw error;
         out[i] = { ok: false, error };
+        return;
       }
+      hooks?.jobEnded(true);
     });
+    hooks?.end();
   });
 
   const busyRetries = o.busyRetries ?? 2;

@@ -1,0 +1,69 @@
+// The webhook writer alone: CPU per delivery of the SQLite part (group commit, savepoints, the
+// jobs of webhook-write.ts) on a database file, without HTTP, and a digest of every table it
+// writes so two versions of the writer can be compared for identical content.
+// `npx tsx bench/webhook-writer.ts` (BENCH_WRITER_N deliveries, 40,000 by default; 3 per invoice).
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWebhookJobRunner, type DeliveryJob } from '../exporter/src/btcpay/webhook-write.js';
+import type { StatusPair } from '../exporter/src/btcpay/webhook-status.js';
+import { openDatabase } from '../exporter/src/db/connection.js';
+import { createGroupCommit } from '../exporter/src/db/group-commit.js';
+import { migrateToLatest } from '../exporter/src/db/migrator.js';
+
+const N = Number(process.env.BENCH_WRITER_N ?? 40_000);
+const STAGES: Array<[string, StatusPair]> = [
+  ['InvoiceCreated', { status: 'New', additionalStatus: 'None' }],
+  ['InvoiceProcessing', { status: 'Processing', additionalStatus: 'None' }],
+  ['InvoiceSettled', { status: 'Settled', additionalStatus: 'None' }],
+  ['InvoiceExpired', { status: 'Expired', additionalStatus: 'None' }],
+];
+
+function job(i: number): DeliveryJob {
+  const inv = Math.floor(i / 3);
+  const [event, reported] = STAGES[i % 3 === 2 && inv % 4 === 0 ? 3 : i % 3]!;
+  const store = inv % 2 ? 'StoreA' : 'StoreB';
+  const id = `inv${(inv * 7919) % 1_000_003}x${inv}`; // random key order, as real invoice ids
+  const at = 1_700_000_000 + i;
+  const deliveryId = `d${(i * 104_729) % 9_999_991}-${i}`;
+  return {
+    kind: 'delivery',
+    at,
+    webhookId: `wh${store}`,
+    originalDeliveryId: deliveryId,
+    entry: { signaturePreview: 'sha256=abc…', storeId: store, webhookId: `wh${store}`, deliveryId, originalDeliveryId: deliveryId, eventType: event, invoiceId: id, isRedelivery: false, payload: 'x'.repeat(600) },
+    storeId: store,
+    event,
+    invoice: {
+      invoiceId: id,
+      storeId: store,
+      reported,
+      manuallyMarked: false,
+      placeholder: { id, storeId: store, ...reported, currency: 'USD', amount: '10.5', btcPaidSats: 1000, createdTime: at, expirationTime: at + 900, monitoringExpiration: at + 3600, archived: false, orderId: null, itemCode: null, amountsSynced: false, statusSource: 'webhook' },
+    },
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-writer-'));
+const h = openDatabase(join(dir, 'bench.db'));
+try {
+  await migrateToLatest(h.db);
+  const runner = createWebhookJobRunner(h.sqlite);
+  // The WAL sync runs on libuv's pool, not on the writer thread: left out here.
+  const gc = createGroupCommit({ sqlite: h.sqlite, hooks: runner.hooks, syncWal: async () => undefined, maxBatch: 64 });
+  const jobs = Array.from({ length: N }, (_, i) => job(i));
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < N; i += 64) await Promise.all(jobs.slice(i, i + 64).map((j) => gc.run(() => runner.run(j))));
+  const cpu = process.cpuUsage(cpu0);
+  await gc.close();
+  console.log(`writer CPU per delivery: ${((cpu.user + cpu.system) / N).toFixed(1)} µs (user ${(cpu.user / N).toFixed(1)}, system ${(cpu.system / N).toFixed(1)}), ${N} deliveries in batches of 64`);
+  const tables = ['webhook_deliveries order by id', 'webhook_seen order by 1, 2', 'webhook_counters order by 1, 2, 3', 'webhook_store_state order by 1', 'invoices order by id', 'invoice_status_totals order by 1, 2', 'store_totals order by 1', 'store_raised_amounts order by 1, 2'];
+  for (const t of tables) {
+    const digest = createHash('sha256').update(JSON.stringify(h.sqlite.prepare(`select * from ${t}`).all())).digest('hex').slice(0, 16);
+    console.log(`  ${t.split(' ')[0]!.padEnd(22)} ${digest}`);
+  }
+} finally {
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+}
