@@ -13,6 +13,7 @@ import { Pool } from 'undici';
 import { signBody } from '../exporter/src/btcpay/webhook-signature.js';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
 import { BENCH_DIR, machine, ms, summary } from './lib.js';
+import { Rng } from '../exporter/src/btcpay/simulator/rng.js';
 
 const COUNT = Number(process.env.BENCH_WEBHOOKS ?? 30_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3_000);
@@ -88,17 +89,6 @@ const LIFECYCLES: Lifecycle[] = [
   },
 ];
 
-/** Deterministic PRNG (mulberry32), so every run sends the same mix in the same order. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 /** A 22-character Base58 id like BTCPay's, unique per (prefix, n). */
@@ -119,7 +109,8 @@ interface Plan {
 }
 
 function buildPlan(total: number): Plan {
-  const rnd = prng(20_251_121);
+  const rng = new Rng(20_251_121); // same stream on every run
+  const rnd = () => rng.next();
   const keyed: Array<{ key: number; make: (deliveryNo: number) => Delivery }> = [];
   const invoices = new Map<string, [string, string, string]>();
   const ts0 = 1_763_740_000;

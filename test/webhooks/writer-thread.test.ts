@@ -10,22 +10,12 @@ import { createWebhookWriter } from '../../exporter/src/btcpay/webhook-writer.js
 import type { WebhookWriteJob } from '../../exporter/src/btcpay/webhook-write.js';
 import { openTestDb } from './db.js';
 import { btcpayBytes, FACTS_SECRET, invoiceEvent } from './fixtures.js';
+import { Rng } from '../../exporter/src/btcpay/simulator/rng.js';
 
 const log = pino({ level: 'silent' });
 const STORE_A = 'WriterStoreA111111111111111111111111111111111';
 const STORE_B = 'WriterStoreB222222222222222222222222222222222';
 
-/** Deterministic PRNG (mulberry32): the same "random" order on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Request {
   body: Buffer;
@@ -38,7 +28,8 @@ interface Request {
  * events, a foreign store, malformed JSON and bad or missing signatures.
  */
 function requests(): Request[] {
-  const rnd = prng(8_2026);
+  const rng = new Rng(8_2026); // same stream on every run
+  const rnd = () => rng.next();
   const out: Request[] = [];
   const signed = (ev: Record<string, unknown>): Request => {
     const body = btcpayBytes(ev);
