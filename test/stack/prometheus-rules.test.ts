@@ -91,6 +91,7 @@ describe('alert rules follow the house rules', () => {
       'BTCPayWebhooksMissed',
       'BTCPayWebhookVerificationFailures',
       'BTCPayWebhooksSilent',
+      'CrowdfundGoalAtRisk',
     ]) {
       expect(names).toContain(name);
     }
