@@ -124,7 +124,7 @@ describe('Grafana provisioning', () => {
       labels: z.object({ severity: z.enum(['critical', 'warning', 'info']) }),
       annotations: z.object({ summary: z.string(), description: z.string() }),
     });
-    expect(rules.length).toBeGreaterThanOrEqual(4);
+    expect(rules.length).toBeGreaterThanOrEqual(1);
     const uids = new Set<string>();
     for (const { group, rule } of rules) {
       const r = ruleSchema.parse(rule);
@@ -141,9 +141,8 @@ describe('Grafana provisioning', () => {
         expect(panel!.type).not.toBe('row');
       }
     }
+    // Webhook and sync alerts are Prometheus rules only (test/stack/alert-sources.test.ts).
     const titles = rules.map(({ rule }) => (rule as { title: string }).title).join('\n');
-    expect(titles).toMatch(/webhook/i);
-    expect(titles).toMatch(/stale/i);
     expect(titles).toMatch(/goal reached/i);
     // The goal-reached alert sits on the crowdfund dashboard's "Goal reached" panel.
     const goal = rules.map(({ rule }) => ruleSchema.parse(rule)).find((r) => /goal reached/i.test(r.title))!;

@@ -3,15 +3,14 @@
 // project ships (dashboards, rules, Grafana alerts, docs/promql.md) must parse; every dashboard
 // panel and template variable must return data; `promtool check metrics` must be clean.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startTestExporter } from '../helpers/exporter.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CONTRACT_METRICS } from './contract-metrics.js';
-import { allExpressions, type Expression } from './promql-sources.js';
+import { allExpressions, metricsRead, recordingRules, type Expression } from './promql-sources.js';
 import { ROOT, findTool, run, skipWithout } from './tools.js';
 
 const skip = skipWithout('prometheus', 'promtool');
@@ -112,29 +111,6 @@ afterAll(async () => {
   child.kill('SIGTERM');
   await exited;
 });
-
-/** Metric names an expression reads, with recording rules resolved to the metrics they read. */
-function metricsRead(expr: string, recorded: Map<string, string>, seen = new Set<string>()): Set<string> {
-  const out = new Set<string>();
-  const tokens = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
-  for (const t of tokens) {
-    if (recorded.has(t) && !seen.has(t)) {
-      seen.add(t);
-      for (const m of metricsRead(recorded.get(t)!, recorded, seen)) out.add(m);
-    } else if (/^(btcpay|angor|crowdfund)_/.test(t)) out.add(t);
-  }
-  return out;
-}
-
-function recordingRules(): Map<string, string> {
-  const dir = join(ROOT, 'prometheus', 'rules');
-  const out = new Map<string, string>();
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yml'))) {
-    const doc = parse(readFileSync(join(dir, f), 'utf8')) as { groups: Array<{ rules: Array<{ record?: string; expr: string }> }> };
-    for (const g of doc.groups) for (const r of g.rules) if (r.record) out.set(r.record, r.expr);
-  }
-  return out;
-}
 
 describe.skipIf(skip)('live Prometheus against the demo exporter', () => {
   const expressions = allExpressions();

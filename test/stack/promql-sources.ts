@@ -116,21 +116,18 @@ const ruleFile = z.object({
 });
 
 function prometheusRuleExpressions(): Expression[] {
-  const dir = join(ROOT, 'prometheus', 'rules');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yml'))
-    .flatMap((f) =>
-      ruleFile.parse(parse(readFileSync(join(dir, f), 'utf8'))).groups.flatMap((g) =>
-        g.rules.map(
-          (r): Expression => ({
-            origin: r.alert ? 'alert rule' : 'recording rule',
-            where: `prometheus/rules/${f} › ${r.alert ?? r.record}`,
-            expr: r.expr,
-            mustReturnData: false,
-          }),
-        ),
+  return ruleFiles().flatMap(({ file, doc }) =>
+    doc.groups.flatMap((g) =>
+      g.rules.map(
+        (r): Expression => ({
+          origin: r.alert ? 'alert rule' : 'recording rule',
+          where: `prometheus/rules/${file} › ${r.alert ?? r.record}`,
+          expr: r.expr,
+          mustReturnData: false,
+        }),
       ),
-    );
+    ),
+  );
 }
 
 const grafanaRules = z.object({
@@ -182,4 +179,43 @@ export function docsExpressions(): Expression[] {
 
 export function allExpressions(): Expression[] {
   return [...dashboardExpressions(), ...prometheusRuleExpressions(), ...grafanaAlertExpressions(), ...docsExpressions()];
+}
+
+/** Metric names an expression reads, with recording rules resolved to the metrics they read. */
+export function metricsRead(expr: string, recorded: Map<string, string>, seen = new Set<string>()): Set<string> {
+  const out = new Set<string>();
+  const tokens = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
+  for (const t of tokens) {
+    if (recorded.has(t) && !seen.has(t)) {
+      seen.add(t);
+      for (const m of metricsRead(recorded.get(t)!, recorded, seen)) out.add(m);
+    } else if (/^(btcpay|angor|crowdfund)_/.test(t)) out.add(t);
+  }
+  return out;
+}
+
+/** Recording rule name → its expression, over every file in prometheus/rules/. */
+export function recordingRules(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of ruleFiles()) {
+    for (const g of f.doc.groups) for (const r of g.rules) if (r.record) out.set(r.record, r.expr);
+  }
+  return out;
+}
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+}
+
+/** Every alerting rule in prometheus/rules/. */
+export function prometheusAlerts(): AlertRule[] {
+  return ruleFiles().flatMap((f) => f.doc.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [{ alert: r.alert, expr: r.expr }] : []))));
+}
+
+function ruleFiles(): Array<{ file: string; doc: z.infer<typeof ruleFile> }> {
+  const dir = join(ROOT, 'prometheus', 'rules');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yml'))
+    .map((file) => ({ file, doc: ruleFile.parse(parse(readFileSync(join(dir, file), 'utf8'))) }));
 }
