@@ -116,8 +116,65 @@ export function angorDashboard(): Json {
       .span(24),
   );
 
+  d.withRow(new dashboard.RowBuilder('Pace and projection'));
+  d.withPanel(
+    statPanel('Raised per day (7-day average)', UNITS.sats, prom(named(`project:angor_project_raised_sats_per_day:avg7d{${P}}`), '{{name}}'))
+      .description('Sats invested per day over the last 7 days (over the history Prometheus holds, when that is shorter).')
+      .decimals(0)
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .height(6)
+      .span(8),
+  );
+  d.withPanel(
+    statPanel(
+      'Projected to reach target',
+      UNITS.timestampMs,
+      prom(named(`project:angor_project_target_reached_timestamp_seconds:projected{${P}} * 1000`), '{{name}}'),
+    )
+      .description('When the target is reached if the 7-day pace holds. Empty once reached, without a target, or when nothing was invested in 7 days.')
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .graphMode(common.BigValueGraphMode.None)
+      .noValue('no projection')
+      .height(6)
+      .span(8),
+  );
+  d.withPanel(
+    statPanel('Needed per day', UNITS.sats, prom(named(`project:angor_project_raised_sats_per_day:needed{${P}}`), '{{name}}'))
+      .description('Sats to invest per day from now to reach the target by the end of the investment period.')
+      .decimals(0)
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .graphMode(common.BigValueGraphMode.None)
+      .noValue('no deadline')
+      .height(6)
+      .span(8),
+  );
+  d.withPanel(
+    timeseriesPanel(
+      'Needed per day vs actual per day',
+      UNITS.sats,
+      prom(named(`project:angor_project_raised_sats_per_day:needed{${P}}`), '{{name}} needed'),
+      prom(named(`project:angor_project_raised_sats_per_day:avg7d{${P}}`), '{{name}} actual (7-day average)'),
+    )
+      .description('Where a needed line runs above its actual line, the target is projected after the end.')
+      .overrideByRegexp('.* needed$', [{ id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }])
+      .span(24),
+  );
+
   d.withRow(new dashboard.RowBuilder('Over time'));
-  d.withPanel(timeseriesPanel('Raised over time', UNITS.sats, prom(named(`angor_project_raised_sats{${P}}`), '{{name}}')));
+  d.withPanel(
+    timeseriesPanel(
+      'Raised over time',
+      UNITS.sats,
+      prom(named(`angor_project_raised_sats{${P}}`), '{{name}}'),
+      prom(named(`angor_project_target_sats{${P}} > 0`), '{{name}} target'),
+    )
+      // Each project's target drawn as a dashed threshold-style line (the projects differ, so no
+      // single panel threshold can show them).
+      .overrideByRegexp('.* target$', [
+        { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
+        { id: 'custom.fillOpacity', value: 0 },
+      ]),
+  );
   d.withPanel(timeseriesPanel('Investments over time', UNITS.count, prom(named(`angor_project_investments{${P}}`), '{{name}}')));
   d.withPanel(
     new bargauge.PanelBuilder()

@@ -69,6 +69,23 @@ export function statPanel(title: string, unit: string, ...queries: prometheus.Da
   return p;
 }
 
+/**
+ * The last 7 days against the 7 days before, from a `*:increase7d_change_ratio` rule (0.25 = +25 %):
+ * green when up, red when down; nothing until Prometheus holds 14 days.
+ */
+export function changePanel(title: string, query: prometheus.DataqueryBuilder): stat.PanelBuilder {
+  return statPanel(title, UNITS.ratio, query)
+    .description(
+      'Change of the last 7 days against the 7 days before. Needs 14 days of history in Prometheus; empty when the 7 days before had nothing.',
+    )
+    .decimals(0)
+    .thresholds(thresholds([null, 'red'], [0, 'green']))
+    .graphMode(common.BigValueGraphMode.None)
+    .textMode(common.BigValueTextMode.ValueAndName)
+    .noValue('needs 14 days of history')
+    .span(6);
+}
+
 export function timeseriesPanel(title: string, unit: string, ...queries: prometheus.DataqueryBuilder[]): timeseries.PanelBuilder {
   const p = new timeseries.PanelBuilder()
     .title(title)

@@ -6,6 +6,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import {
+  changePanel,
   crowdfundDashboardBuilder,
   DASHBOARD_UIDS,
   DATASOURCE,
@@ -24,6 +25,10 @@ const A = 'app=~"$app"';
 const withCurrency = (expr: string) => `(${expr}) * on (app) group_left (currency) max by (app, currency) (btcpay_crowdfund_info)`;
 
 export const GOAL_REACHED_PANEL = 'Goal reached';
+export const PROJECTED_PANEL = 'Projected to reach goal';
+export const NEEDED_VS_ACTUAL_PANEL = 'Needed per day vs actual per day';
+/** Legend of the target query that configFromData turns into the goal threshold line. */
+const GOAL_FIELD = 'Goal';
 
 export function crowdfundDashboard(): Json {
   const d = crowdfundDashboardBuilder(
@@ -142,6 +147,97 @@ export function crowdfundDashboard(): Json {
       .graphMode(common.BigValueGraphMode.None),
   );
 
+  d.withRow(new dashboard.RowBuilder('Pace and projection'));
+  d.withPanel(
+    statPanel(
+      'Raised per day (7-day average)',
+      UNITS.amount,
+      prom(withCurrency(`app:btcpay_crowdfund_raised_amount_per_day:avg7d{${A}}`), '{{currency}}'),
+    )
+      .description(
+        'Settled amount raised per day over the last 7 days (since the start, or the last reset, when that is more recent).',
+      )
+      .decimals(2)
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .span(6),
+  );
+  d.withPanel(
+    statPanel(PROJECTED_PANEL, UNITS.timestampMs, prom(`app:btcpay_crowdfund_goal_reached_timestamp_seconds:projected{${A}} * 1000`, 'projected'))
+      .description('When the settled amount reaches the target if the 7-day pace holds. Empty once the goal is reached, without a target, or when nothing was raised in 7 days.')
+      .graphMode(common.BigValueGraphMode.None)
+      .noValue('no projection')
+      .span(6),
+  );
+  d.withPanel(
+    statPanel(
+      'On pace for the end date?',
+      UNITS.count,
+      prom(
+        `app:btcpay_crowdfund_raised_amount_per_day:needed{${A}} > bool on (instance, job, app) app:btcpay_crowdfund_raised_amount_per_day:avg7d{${A}}`,
+        'pace',
+      ),
+    )
+      .description(
+        'Behind: the needed pace is above the 7-day pace, so the goal is projected after the end date (the CrowdfundGoalAtRisk alert fires after 6 h of this).',
+      )
+      .mappings([
+        {
+          type: dashboard.MappingType.ValueToText,
+          options: {
+            '0': { text: 'on pace', color: 'green', index: 0 },
+            '1': { text: 'behind', color: 'red', index: 1 },
+          },
+        },
+      ])
+      .colorMode(common.BigValueColorMode.Background)
+      .graphMode(common.BigValueGraphMode.None)
+      .noValue('no deadline')
+      .span(6),
+  );
+  d.withPanel(
+    statPanel('Needed per day', UNITS.amount, prom(withCurrency(`app:btcpay_crowdfund_raised_amount_per_day:needed{${A}}`), '{{currency}}'))
+      .description('What must be raised per day from now to reach the target by the end date. Absent without an end date, after the end, and for goals that reset.')
+      .decimals(2)
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .noValue('no deadline')
+      .span(6),
+  );
+  d.withPanel(
+    timeseriesPanel(
+      NEEDED_VS_ACTUAL_PANEL,
+      UNITS.amount,
+      prom(withCurrency(`app:btcpay_crowdfund_raised_amount_per_day:needed{${A}}`), 'needed per day ({{currency}})'),
+      prom(withCurrency(`app:btcpay_crowdfund_raised_amount_per_day:avg7d{${A}}`), 'actual per day, 7-day average ({{currency}})'),
+    )
+      .description('Above the actual line, the needed line means the goal is projected after the end date.')
+      .overrideByRegexp('^needed.*', [
+        { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
+        { id: 'color', value: { mode: 'fixed', fixedColor: 'red' } },
+      ])
+      .span(24),
+  );
+
+  d.withRow(new dashboard.RowBuilder('Last 7 days against the 7 days before'));
+  d.withPanel(
+    statPanel(
+      'Raised in the last 7 days',
+      UNITS.amount,
+      prom(withCurrency(`app:btcpay_crowdfund_raised_amount:increase7d{${A}}`), '{{currency}}'),
+    )
+      .decimals(2)
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .span(6),
+  );
+  d.withPanel(
+    changePanel('Raised vs the 7 days before', prom(`app:btcpay_crowdfund_raised_amount:increase7d_change_ratio{${A}}`, 'raised')),
+  );
+  d.withPanel(
+    statPanel('Contributors in the last 7 days', UNITS.count, prom(`sum(app:btcpay_crowdfund_contributors:increase7d{${A}})`, 'contributors')).span(6),
+  );
+  d.withPanel(
+    changePanel('Contributors vs the 7 days before', prom(`app:btcpay_crowdfund_contributors:increase7d_change_ratio{${A}}`, 'contributors')),
+  );
+
   d.withRow(new dashboard.RowBuilder('Over time'));
   d.withPanel(
     timeseriesPanel(
@@ -149,13 +245,16 @@ export function crowdfundDashboard(): Json {
       UNITS.amount,
       prom(withCurrency(`sum by (app) (btcpay_crowdfund_raised_amount{${A}, state="settled"})`), 'settled ({{currency}})'),
       prom(withCurrency(`sum by (app) (btcpay_crowdfund_raised_amount{${A}})`), 'settled + pending ({{currency}})'),
-      prom(withCurrency(`max by (app) (btcpay_crowdfund_target_amount{${A}})`), 'target ({{currency}})'),
+      prom(`max by (app) (btcpay_crowdfund_target_amount{${A}})`, GOAL_FIELD),
     )
-      .overrideByRegexp('^target.*', [
-        { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
-        { id: 'custom.fillOpacity', value: 0 },
-        { id: 'color', value: { mode: 'fixed', fixedColor: 'green' } },
-      ])
+      .description('The goal (the target, now) is the dashed threshold line.')
+      // The target query becomes the goal threshold line instead of a series of its own.
+      .withTransformation({
+        id: 'configFromData',
+        options: { configRefId: 'C', mappings: [{ fieldName: GOAL_FIELD, handlerKey: 'threshold1', reducerId: 'lastNotNull' }] },
+      })
+      .thresholds(thresholds([null, 'transparent'], [0, 'green']))
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed))
       .span(16),
   );
   d.withPanel(
@@ -164,10 +263,12 @@ export function crowdfundDashboard(): Json {
   d.withPanel(
     new bargauge.PanelBuilder()
       .title('Perk popularity')
-      .description('Contributions per perk (item code).')
+      .description(
+        'Contributions per perk (item code), most popular first. BTCPay does not tell which share of the funds each perk brought, so this counts contributions, not money.',
+      )
       .datasource(DATASOURCE)
       .unit(UNITS.count)
-      .withTarget(prom(`sum by (perk) (btcpay_crowdfund_perk_contributions{${A}})`, '{{perk}}', { instant: true }))
+      .withTarget(prom(`sort_desc(sum by (perk) (btcpay_crowdfund_perk_contributions{${A}}))`, '{{perk}}', { instant: true }))
       .displayMode(common.BarGaugeDisplayMode.Basic)
       .orientation(common.VizOrientation.Horizontal)
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))

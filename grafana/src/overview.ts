@@ -5,6 +5,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as piechart from '@grafana/grafana-foundation-sdk/piechart';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import {
+  changePanel,
   crowdfundDashboardBuilder,
   DASHBOARD_UIDS,
   DATASOURCE,
@@ -98,6 +99,73 @@ export function overviewDashboard(): Json {
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
       .height(4)
       .span(24),
+  );
+
+  d.withRow(new dashboard.RowBuilder('Pace: the last 7 days'));
+  d.withPanel(
+    statPanel('Raised per day (7-day average)', UNITS.sats, prom(`sum(store:btcpay_raised_sats_per_day:avg7d{${S}})`, 'per day'))
+      .description('Sats raised per day over the last 7 days (over the history Prometheus holds, when that is shorter).')
+      .decimals(0)
+      .span(5),
+  );
+  d.withPanel(
+    statPanel('Raised in the last 7 days', UNITS.sats, prom(`sum(store:btcpay_raised_sats:increase7d{${S}})`, 'last 7 days')).span(5),
+  );
+  d.withPanel(
+    changePanel('Raised vs the 7 days before', prom(`store:btcpay_raised_sats:increase7d_change_ratio{${S}}`, '{{store}}')).span(4),
+  );
+  d.withPanel(
+    statPanel('Contributions in the last 7 days', UNITS.count, prom(`sum(store:btcpay_contributions:increase7d{${S}})`, 'last 7 days')).span(5),
+  );
+  d.withPanel(
+    changePanel('Contributions vs the 7 days before', prom(`store:btcpay_contributions:increase7d_change_ratio{${S}}`, '{{store}}')).span(5),
+  );
+
+  d.withRow(new dashboard.RowBuilder('Payment mix'));
+  d.withPanel(
+    new piechart.PanelBuilder()
+      .title('Raised by payment method')
+      .description('Raised sats by BTCPay payment method: BTC-CHAIN on-chain, BTC-LN Lightning (BOLT11), BTC-LNURL LNURL-pay.')
+      .unit(UNITS.sats)
+      .datasource(DATASOURCE)
+      .withTarget(prom(`sum by (payment_method) (btcpay_payment_method_raised_sats{${S}})`, '{{payment_method}}', { instant: true }))
+      .pieType(piechart.PieChartType.Pie)
+      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+      .legend(
+        new piechart.PieChartLegendOptionsBuilder()
+          .displayMode(common.LegendDisplayMode.Table)
+          .placement(common.LegendPlacement.Right)
+          .showLegend(true)
+          .values([piechart.PieChartLegendValues.Value, piechart.PieChartLegendValues.Percent]),
+      )
+      .height(8)
+      .span(8),
+  );
+  d.withPanel(
+    timeseriesPanel('Lightning share of raised', UNITS.ratio, prom(`store:btcpay_raised_sats:lightning_ratio{${S}}`, '{{store}}'))
+      .description('Share of the raised sats that arrived over Lightning (BOLT11 and LNURL-pay).')
+      .min(0)
+      .max(1)
+      .span(8),
+  );
+  d.withPanel(
+    statPanel(
+      "Raised at today's rate",
+      UNITS.amount,
+      prom(
+        `label_replace(sum by (instance, job, store) (btcpay_raised_sats{${S}}) / 1e8 * on (instance, job, store) group_right btcpay_store_rate{${S}, currency_pair=~"BTC_.+"}, "currency", "$1", "currency_pair", "BTC_(.+)")`,
+        "{{currency}} at today's rate",
+      ),
+    )
+      .description(
+        "The raised sats valued at the store's current BTC rate: what they are worth today, not what they were worth when they arrived (that is \"Raised by invoice currency\").",
+      )
+      .decimals(2)
+      .textMode(common.BigValueTextMode.ValueAndName)
+      .graphMode(common.BigValueGraphMode.None)
+      .noValue('no store rate (the API key needs btcpay.store.canviewstoresettings)')
+      .height(8)
+      .span(8),
   );
 
   d.withRow(new dashboard.RowBuilder('Invoices'));
