@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestExporter } from '../helpers/exporter.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CONTRACT_METRICS } from './contract-metrics.js';
+import { backfill, syntheticHistory } from './backfill.js';
 import { allExpressions, metricsRead, recordingRules, type Expression } from './promql-sources.js';
 import { ROOT, findTool, run, skipWithout } from './tools.js';
 
@@ -69,6 +70,22 @@ async function query(expr: string): Promise<QueryResult> {
   return { ok: true, series };
 }
 
+/** Prometheus' storage, with the synthetic history of backfill.ts written in before it starts. */
+const dataDir = join(scratch, 'data');
+
+/** The demo exporter's values once its first syncs have finished (sync_up 1 for every source). */
+async function syncedMetrics(): Promise<string> {
+  return waitFor(
+    'the exporter\'s first syncs',
+    async () => {
+      const text = await (await fetch(`${exporter!.url}/metrics`)).text();
+      const up = text.split('\n').filter((l) => l.startsWith('crowdfund_sync_up{'));
+      return up.length > 0 && up.every((l) => l.endsWith(' 1')) ? text : undefined;
+    },
+    60_000,
+  );
+}
+
 async function startPrometheus(): Promise<void> {
   const config = {
     global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
@@ -86,7 +103,8 @@ async function startPrometheus(): Promise<void> {
       findTool('prometheus')!,
       [
         `--config.file=${configPath}`,
-        `--storage.tsdb.path=${join(scratch, `data-${attempt}`)}`,
+        `--storage.tsdb.path=${dataDir}`,
+        '--storage.tsdb.retention.time=30d',
         `--web.listen-address=127.0.0.1:${port}`,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -121,6 +139,9 @@ describe.skipIf(skip)('live Prometheus against the demo exporter', () => {
   const results = new Map<Expression, QueryResult>();
 
   beforeAll(async () => {
+    // A week and two weeks ago, for the week-over-week panels (see backfill.ts).
+    const target = { job: JOB, instance: new URL(exporter!.url).host };
+    backfill(syntheticHistory(await syncedMetrics(), target, Math.floor(Date.now() / 1000)), scratch, dataDir);
     await startPrometheus();
     await waitFor(
       'the exporter target up with a few scrapes and a rule evaluation',
