@@ -112,10 +112,21 @@ describe('GreenfieldClient', () => {
 
   it('maps 422 to validation listing every path and message', async () => {
     script = [{ status: 422, body: [{ path: 'startDate', message: 'startDate should not be above endDate' }, { path: 'endDate', message: 'endDate should not be below startDate' }] }];
-    const err = await failure(client().listInvoices('s', { take: 1, startDate: 5, endDate: 1 }));
+    const err = await failure(client().listInvoices('s', { take: 1, startDate: 1, endDate: 5 }));
     expect(err.reason).toBe('validation');
     expect(err.message).toContain('startDate: startDate should not be above endDate');
     expect(err.message).toContain('endDate: endDate should not be below startDate');
+  });
+
+  it('never sends a list request whose startDate is after its endDate: that window is empty', async () => {
+    script = [{ status: 422, body: [{ path: 'startDate', message: 'startDate should not be above endDate' }] }];
+    expect(await client().listInvoices('s', { take: 10, startDate: 1_700_000_001, endDate: 1_700_000_000 })).toEqual([]);
+    expect(seen).toHaveLength(0);
+    // Equal dates are a one-second window and are asked for.
+    script = [{ status: 200, body: [] }];
+    expect(await client().listInvoices('s', { take: 10, startDate: 1_700_000_000, endDate: 1_700_000_000 })).toEqual([]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.url).toContain('startDate=1700000000&endDate=1700000000');
   });
 
   it('maps 404 to not_found', async () => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GreenfieldClient } from '../../exporter/src/btcpay/greenfield-client.js';
 import type { StatusChange } from '../../exporter/src/btcpay/invoice-store.js';
 import { InvoiceSyncJob, type InvoiceSyncOptions } from '../../exporter/src/btcpay/invoice-sync.js';
+import { createRefreshDebouncer } from '../../exporter/src/btcpay/webhook-refresh.js';
 import { BtcpaySimulator, ManualClock, PERM, generateHistory, type GroundTruth } from '../../exporter/src/btcpay/simulator/index.js';
 import { openDatabase, type DatabaseHandle } from '../../exporter/src/db/connection.js';
 import { migrateToLatest } from '../../exporter/src/db/migrator.js';
@@ -269,6 +270,51 @@ describe('invoice sync', () => {
     const row = await s.db.db.selectFrom('invoices').selectAll().where('id', '=', inv.id).executeTakeFirstOrThrow();
     expect([row.status, row.counts_as_raised, row.amounts_synced]).toEqual(['Settled', 1, 1]);
     expect(s.changes.map((c) => [c.invoiceId, c.to.status])).toEqual([[inv.id, 'Settled']]);
+    expect(await stored(s)).toEqual(truth(s));
+  });
+
+  it('webhook-triggered fetches lose no id asked for while a fetch is in flight', async () => {
+    const s = await setup({ days: 1, perDay: 50 });
+    await s.job.run(ctx(s));
+    const a = s.sim.createInvoice(s.storeId, { amount: '11' });
+    const b = s.sim.createInvoice(s.storeId, { amount: '12' });
+    await s.job.refreshInvoices([a.id, b.id]);
+    // Hold the fetch of `a` once it is answered (with `a` still New).
+    let open!: () => void;
+    const reached = new Promise<void>((r) => (open = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held = false;
+    s.sim.beforeRespond = async (r) => {
+      if (held || !r.path.endsWith(`/invoices/${a.id}`)) return;
+      held = true;
+      open();
+      await released;
+    };
+    const calls: Array<Promise<void>> = [];
+    const debouncer = createRefreshDebouncer({
+      log: s.job['opts'].log,
+      maxBatch: 1, // flush on every ask: no timer in the way
+      refreshInvoices: (_store, ids) => {
+        const p = s.job.refreshInvoices(ids);
+        calls.push(p);
+        return p;
+      },
+    });
+    debouncer.schedule(s.storeId, a.id);
+    await reached;
+    // While that fetch is in flight: `a` settles and is asked for again, `b` is paid and asked for.
+    s.sim.settle(a.id);
+    s.sim.settle(b.id);
+    debouncer.schedule(s.storeId, a.id);
+    debouncer.schedule(s.storeId, b.id);
+    release();
+    await Promise.all(calls);
+    debouncer.close();
+    s.sim.beforeRespond = undefined;
+    expect(calls).toHaveLength(3);
+    const rows = await s.db.db.selectFrom('invoices').select(['id', 'status']).where('id', 'in', [a.id, b.id]).execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({ [a.id]: 'Settled', [b.id]: 'Settled' });
     expect(await stored(s)).toEqual(truth(s));
   });
 

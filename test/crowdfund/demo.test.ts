@@ -12,11 +12,20 @@ describe('demo mode crowdfunds', () => {
     const e = await startTestExporter({ ANGOR_ENABLE: 'false' });
     const demo = e.demo!;
     const cf = demo.crowdfund.crowdfund;
-    expect(demo.crowdfundAppIds).toHaveLength(4);
+    expect(demo.crowdfundAppIds).toHaveLength(5);
+    const [, , , , upcoming] = demo.crowdfundAppIds.map((id) => cf.app(id));
+    expect(upcoming!.startDate).toBeGreaterThan(Math.floor(Date.now() / 1000));
+    const started = demo.crowdfundAppIds.filter((id) => id !== upcoming!.id);
     const first = await waitFor(async () => {
       const t = await scrape(e.url);
-      return demo.crowdfundAppIds.every((app) => (metric(t, 'btcpay_crowdfund_contributors', { app }) ?? 0) > 0) ? t : undefined;
+      return started.every((app) => (metric(t, 'btcpay_crowdfund_contributors', { app }) ?? 0) > 0) ? t : undefined;
     }, 'every demo app to be computed', 45_000);
+    // The announced campaign: computed, nothing raised, its window starting at its start date.
+    expect(metric(first, 'btcpay_crowdfund_contributors', { app: upcoming!.id })).toBe(0);
+    expect(metric(first, 'btcpay_crowdfund_raised_sats', { app: upcoming!.id })).toBe(0);
+    expect(metric(first, 'btcpay_crowdfund_perk_contributions', { app: upcoming!.id, perk: 'judge-dinner' })).toBe(0);
+    expect(metric(first, 'btcpay_crowdfund_window_start_timestamp_seconds', { app: upcoming!.id })).toBe(upcoming!.startDate);
+    expect(metric(first, 'crowdfund_sync_errors_total', { source: `btcpay:${demo.storeIds[0]}`, reason: 'validation' })).toBe(0);
     expect(CROWDFUND_METRICS).toHaveLength(9); // the nine of issue 6
     for (const name of CROWDFUND_METRICS) {
       expect(first, name).toMatch(new RegExp(`^${name}\\{`, 'm'));

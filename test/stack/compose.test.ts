@@ -12,8 +12,9 @@ import { z } from 'zod';
 import { SECRET_VARIABLES } from '../../exporter/src/config.js';
 import { ROOT } from './tools.js';
 
-// CI clones the repository with shared/ beside it.
-const SCHEMA_PATH = join(ROOT, '..', 'shared', 'contracts', 'compose', 'compose-spec.json');
+// A copy inside the repository (source and licence in fixtures/compose-spec/SOURCE.md): no test
+// reads anything outside it.
+const SCHEMA_PATH = join(ROOT, 'test', 'stack', 'fixtures', 'compose-spec', 'compose-spec.json');
 
 const serviceSchema = z.object({
   image: z.string().optional(),

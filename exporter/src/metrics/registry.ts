@@ -2,6 +2,7 @@
 // is timed and its success exported (node_exporter's scrape_collector_success pattern), so a
 // broken collector shows up as a series instead of a failed scrape.
 import { Gauge, Registry, collectDefaultMetrics, openMetricsContentType, type RegistryContentType } from 'prom-client';
+import { replaceEventLoopDelayStats } from './event-loop-delay.js';
 
 export const METRIC_PREFIX = 'crowdfund_';
 
@@ -35,6 +36,8 @@ export class MetricsRegistry {
       for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
         this.registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
       }
+      // prom-client exports NaN for these when two scrapes come within 10 ms.
+      replaceEventLoopDelayStats(this.registry, METRIC_PREFIX);
     }
     const info = new Gauge({
       name: 'crowdfund_build_info',

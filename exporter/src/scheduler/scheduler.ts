@@ -1,5 +1,8 @@
 // Runs sync jobs: once at start-up, on the cron schedule, and on demand (POST /refresh).
-// A job never overlaps itself; every run is recorded in the database.
+// A job never overlaps itself; every run is recorded in the database. A request that arrives while
+// its job runs (start-up, schedule, refresh, discovery alike) is not folded into that run, which
+// may already have read what the request is about: it marks the job dirty, and exactly one more
+// run starts when the current one ends. Requests during that run coalesce into the next, and so on.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -35,9 +38,15 @@ export interface RunSummary {
   errorMessage?: string;
 }
 
+/** A job's run in progress, and the one run requested while it runs (started when it ends). */
+interface JobState {
+  current: Promise<RunSummary>;
+  next?: { trigger: string; promise: Promise<RunSummary>; resolve: (run: Promise<RunSummary>) => void };
+}
+
 export class Scheduler {
   private readonly jobs: SyncJob[] = [];
-  private readonly running = new Map<string, Promise<RunSummary>>();
+  private readonly running = new Map<string, JobState>();
   private task: ScheduledTask | undefined;
   private readonly abort = new AbortController();
   private readonly now: () => number;
@@ -60,20 +69,54 @@ export class Scheduler {
     this.task = cron.schedule(this.opts.schedule, () => void this.runAll('schedule'), { noOverlap: false });
   }
 
-  /** Runs every job now; a job already running is not started twice (its run is awaited instead). */
+  /** Runs every job now, or once more right after its current run; resolves with the runs that cover this request. */
   async runAll(trigger: string): Promise<RunSummary[]> {
     return Promise.all(this.jobs.map((job) => this.runJob(job, trigger)));
   }
 
+  /**
+   * Starts the job now when it is idle. While it runs, the request marks it dirty instead: one
+   * more run starts when the current one ends, and every request made meanwhile resolves with
+   * that run's summary (ten refreshes during a run cause one more run, not ten).
+   */
   runJob(job: SyncJob, trigger: string): Promise<RunSummary> {
-    const inFlight = this.running.get(job.source);
-    if (inFlight) {
-      this.opts.log.debug({ source: job.source, trigger }, 'sync already running, not starting another');
-      return inFlight.then((s) => ({ ...s, skipped: true }));
+    const state = this.running.get(job.source);
+    if (!state) {
+      const fresh: JobState = { current: Promise.resolve({ source: job.source, ok: true }) };
+      this.running.set(job.source, fresh);
+      return this.launch(job, trigger, fresh);
     }
-    const p = this.execute(job, trigger).finally(() => this.running.delete(job.source));
-    this.running.set(job.source, p);
-    return p;
+    if (state.next) {
+      this.opts.log.debug({ source: job.source, trigger }, 'sync running, one more run already queued');
+      return state.next.promise;
+    }
+    let resolve!: (run: Promise<RunSummary>) => void;
+    const promise = new Promise<RunSummary>((r) => (resolve = r));
+    state.next = { trigger, promise, resolve };
+    this.opts.log.debug({ source: job.source, trigger }, 'sync running, one more run when it ends');
+    return promise;
+  }
+
+  /** Resolves once no job is running and none is queued (tests, shutdown). */
+  async whenIdle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((s) => s.current));
+  }
+
+  private launch(job: SyncJob, trigger: string, state: JobState): Promise<RunSummary> {
+    const run = this.execute(job, trigger);
+    state.current = run;
+    const after = () => {
+      const next = state.next;
+      if (!next) {
+        this.running.delete(job.source);
+        return;
+      }
+      state.next = undefined;
+      next.resolve(this.launch(job, next.trigger, state));
+    };
+    // Registered before anyone else can wait on `run`, so the state is settled when they wake.
+    run.then(after, after);
+    return run;
   }
 
   private async execute(job: SyncJob, trigger: string): Promise<RunSummary> {
@@ -127,11 +170,11 @@ export class Scheduler {
     }
   }
 
-  /** Stops the schedule, aborts running jobs and waits for them to record their outcome. */
+  /** Stops the schedule, aborts running jobs and waits for them to record their outcome (queued runs end as skipped). */
   async stop(): Promise<void> {
     await this.task?.stop();
     this.task = undefined;
     this.abort.abort();
-    await Promise.allSettled([...this.running.values()]);
+    await this.whenIdle();
   }
 }

@@ -1,6 +1,7 @@
 // Demo mode's Crowdfund apps: a campaign with perks that keeps moving toward its goal (a new
 // contribution every few seconds), a hard-capped one with reserved New invoices, a monthly resetting
-// one, and one counting every invoice of the second store. Each gets a contribution history shaped
+// one, one counting every invoice of the second store, and an announced one starting next week
+// (monthly reset, so its window starts in the future: nothing raised yet). Each gets a contribution history shaped
 // like real traffic (most settle, some expire, a few are late, partial or marked).
 import { planInvoice } from './history.js';
 import { SimCrowdfund, type ContributeInput } from './crowdfund-apps.js';
@@ -95,12 +96,24 @@ export function setupDemoCrowdfund(sim: BtcpaySimulator, storeIds: readonly stri
   history(monthly.id, 75, 1.5, () => ({ amount: String(rng.pick([5, 10, 15, 25])) }));
   // Open New invoices under the hard cap reserve their full price as pending.
   for (let i = 0; i < 2; i++) cf.contribute(hardware.id, { amount: '40', createdTime: now - 60 * (i + 1) });
+  // Added last, so the other apps' seeded history is what it was before this app existed.
+  const upcoming = cf.addApp(main, {
+    appName: 'hackathon-prizes',
+    title: 'Hackathon prize pool (starts next week)',
+    targetCurrency: 'USD',
+    targetAmount: '5000',
+    startDate: Math.floor(now / DAY) * DAY + 7 * DAY + 9 * 3600,
+    endDate: Math.floor(now / DAY) * DAY + 37 * DAY,
+    resetEvery: 'Month',
+    created: now - 2 * DAY,
+    perks: [{ id: 'judge-dinner', title: 'Dinner with the judges', priceType: 'Fixed', price: '250', inventory: 10 }],
+  });
   sim.model.tick(now);
 
   const live = new LiveContributions(sim, cf, node.id, rng, opts.intervalMs ?? 5000);
   return {
     crowdfund: cf,
-    appIds: [node.id, hardware.id, monthly.id, shopGoal.id],
+    appIds: [node.id, hardware.id, monthly.id, shopGoal.id, upcoming.id],
     allStoreInvoices: [shopGoal.id],
     liveAppId: node.id,
     start: () => live.start(),

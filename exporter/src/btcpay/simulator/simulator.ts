@@ -63,6 +63,11 @@ export class BtcpaySimulator {
   /** Requests served, per "METHOD /path" without query; tests read it. */
   readonly requestCounts = new Map<string, number>();
   onRequest: ((info: RequestInfo) => void) | undefined;
+  /**
+   * Awaited after an answer is computed and before it is sent: a test can hold a request whose
+   * answer already reflects the state at that moment (a latch; change the state meanwhile).
+   */
+  beforeRespond: ((info: RequestInfo & { status: number }) => void | Promise<void>) | undefined;
   private readonly forced: Array<Required<Pick<ForcedFault, 'status' | 'times'>> & ForcedFault> = [];
   private readonly faultRng: Rng;
   private server: Server | undefined;
@@ -268,7 +273,9 @@ export class BtcpaySimulator {
       }
       const request: SimRequest = { method, path: url.pathname, params: route.params, query: url.searchParams, headers: req.headers, body, apiKey };
       const out = await route.handler(request);
-      send(res, out.status, out.body, out.headers ?? {});
+      const json = out.body === undefined ? undefined : JSON.stringify(out.body);
+      await this.beforeRespond?.({ method, path: url.pathname, query: url.searchParams, status: out.status });
+      sendText(res, out.status, json, out.headers ?? {});
     } catch (err) {
       this.opts.log?.error({ err }, 'simulator request failed');
       send(res, 500, { code: 'generic-error', message: 'simulator error' });
@@ -286,7 +293,11 @@ export class BtcpaySimulator {
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = body === undefined ? '' : JSON.stringify(body);
+  sendText(res, status, body === undefined ? undefined : JSON.stringify(body), headers);
+}
+
+function sendText(res: ServerResponse, status: number, json: string | undefined, headers: Record<string, string>): void {
+  const text = json ?? '';
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
