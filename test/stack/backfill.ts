@@ -1,19 +1,22 @@
-// Synthetic history for the live Prometheus test: the week-over-week panels compare the last 7 days
-// with the 7 days before, which a Prometheus started a minute ago cannot do. Before it starts, the
-// test writes TSDB blocks (promtool tsdb create-blocks-from openmetrics) holding, for the series
-// those rules read, samples around 14 and 7 days ago: 30 % and 60 % of the value the exporter serves
-// now (so the last 7 days raised 40 % of it, the 7 days before 30 %). Only the offsets the rules
-// look at are filled, a few minutes either side, which keeps the blocks tiny.
+// Synthetic history for the live Prometheus test. The week-over-week panels compare the last 7 days
+// with the 7 days before, which a Prometheus started a minute ago cannot do; and the Angor demo is a
+// static snapshot whose investments never move, so only history gives its projects a pace (and a
+// "Projected to reach target"). Before Prometheus starts, the test writes TSDB blocks (promtool tsdb
+// create-blocks-from openmetrics) holding, for the series those rules read, samples around 14 and 7
+// days ago: 30 % and 60 % of the value the exporter serves now (so the last 7 days raised 40 % of
+// it, the 7 days before 30 %). Only the offsets the rules look at are filled, a few minutes either
+// side, which keeps the blocks tiny.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './tools.js';
 
-/** The series the comparison rules read 7 and 14 days back. */
+/** The series the comparison rules read 7 and 14 days back, and the Angor amounts the pace reads. */
 export const BACKFILLED_METRICS = [
   'btcpay_raised_sats',
   'btcpay_contributions',
   'btcpay_crowdfund_raised_amount',
   'btcpay_crowdfund_contributors',
+  'angor_project_raised_sats',
 ] as const;
 
 const DAY = 86_400;
