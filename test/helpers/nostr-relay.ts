@@ -6,7 +6,7 @@
 //   so the exporter's own verification is what stands between them and /metrics;
 // - set `hang`, after which messages are ignored (the connection stays open and silent).
 import type { AddressInfo } from 'node:net';
-import { EventRepository, EventType, EventUtils, type Event, type Filter } from '@nostr-relay/common';
+import { EventRepository, EventType, EventUtils, LogLevel, type Event, type Filter } from '@nostr-relay/common';
 import { NostrRelay } from '@nostr-relay/core';
 import { Validator } from '@nostr-relay/validator';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -63,7 +63,7 @@ export interface TestRelay {
 export async function startNostrRelay(opts: { events?: object[]; hang?: boolean } = {}): Promise<TestRelay> {
   const repository = new MemoryEventRepository();
   // No result caches: tests change the store between syncs and expect the next REQ to see it.
-  const core = new NostrRelay(repository, { filterResultCacheTtl: 0, eventHandlingResultCacheTtl: 0, logLevel: 4 });
+  const core = new NostrRelay(repository, { filterResultCacheTtl: 0, eventHandlingResultCacheTtl: 0, logLevel: LogLevel.ERROR });
   const validator = new Validator();
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
