@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { SECRET_VARIABLES } from '../../exporter/src/config.js';
 import { ROOT } from './tools.js';
 
-// CI clones the repository with shared/ beside it.
-const SCHEMA_PATH = join(ROOT, '..', 'shared', 'contracts', 'compose', 'compose-spec.json');
+// A copy of the Compose Specification schema (test/contracts/compose/SOURCE.md says from where).
+const SCHEMA_PATH = join(ROOT, 'test', 'contracts', 'compose', 'compose-spec.json');
 
 const serviceSchema = z.object({
   image: z.string().optional(),
@@ -65,8 +65,11 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(raw as object)).not.toContain('version');
   });
 
-  it('runs the exporter, Prometheus, Grafana and Alertmanager', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'exporter', 'grafana', 'prometheus']);
+  it('runs the exporter, Prometheus, Grafana and Alertmanager, and VictoriaMetrics only with --profile longterm', () => {
+    const profiles = (name: string) => ((raw as { services: Record<string, { profiles?: string[] }> }).services[name]?.profiles ?? []);
+    expect(Object.keys(compose.services).filter((s) => profiles(s).length === 0).sort()).toEqual(['alertmanager', 'exporter', 'grafana', 'prometheus']);
+    expect(Object.keys(compose.services).filter((s) => profiles(s).length > 0)).toEqual(['victoriametrics']);
+    expect(profiles('victoriametrics')).toEqual(['longterm']);
   });
 
   it.each(Object.entries(compose.services))('%s: pinned image, restart policy, healthcheck', (_name, svc) => {
