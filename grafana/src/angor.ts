@@ -66,6 +66,7 @@ export function angorDashboard(): Json {
       .unit(UNITS.count)
       .withTarget(prom('sum by (state) (angor_projects)', '{{state}}', { instant: true }))
       .pieType(piechart.PieChartType.Donut)
+      .displayLabels([]) // Grafana's default, required by its published options type
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
       .legend(
         new piechart.PieChartLegendOptionsBuilder()
@@ -80,6 +81,8 @@ export function angorDashboard(): Json {
 
   d.withPanel(
     new table.PanelBuilder()
+      .frameIndex(0) // Grafana's defaults, required by its published options type
+      .showHeader(true)
       .title('Projects in detail')
       .datasource(DATASOURCE)
       .unit(UNITS.sats)

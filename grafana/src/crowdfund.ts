@@ -44,6 +44,8 @@ export function crowdfundDashboard(): Json {
 
   d.withPanel(
     new table.PanelBuilder()
+      .frameIndex(0) // Grafana's defaults, required by its published options type
+      .showHeader(true)
       .title('Crowdfund apps')
       .description('Every Crowdfund app of the selected stores.')
       .datasource(DATASOURCE)

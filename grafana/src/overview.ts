@@ -181,6 +181,7 @@ export function overviewDashboard(): Json {
       .datasource(DATASOURCE)
       .withTarget(prom(`sum by (status) (btcpay_invoices{${S}})`, '{{status}}', { instant: true }))
       .pieType(piechart.PieChartType.Donut)
+      .displayLabels([]) // Grafana's default, required by its published options type
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
       .legend(
         new piechart.PieChartLegendOptionsBuilder()

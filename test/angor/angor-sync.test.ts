@@ -1,11 +1,12 @@
-// End to end: a real exporter syncs from a fake indexer and a local NIP-01 relay serving the
-// contract fixtures, and /metrics is checked line by line.
+// End to end: a real exporter syncs from a fake indexer and a Nostr relay written by others
+// (@nostr-relay/core, test/helpers/nostr-relay.ts) serving the contract fixtures, and /metrics is
+// checked line by line.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Event } from 'nostr-tools/pure';
 import type { Exporter } from '../../exporter/src/main.js';
 import { startTestExporter } from '../helpers/exporter.js';
 import { startFakeIndexer, type FakeIndexer } from './helpers/fake-indexer.js';
-import { startFakeRelay, type FakeRelay } from './helpers/fake-relay.js';
+import { startNostrRelay, type TestRelay } from '../helpers/nostr-relay.js';
 import { fixtures, ownProject, seriesLines, seriesValue } from './helpers/fixtures.js';
 
 // 2026-11-22 12:00 UTC: the fixture project's window (2026-05-15..06-30) is over and three of its
@@ -24,8 +25,8 @@ async function indexer(opts: Parameters<typeof startFakeIndexer>[0] = {}): Promi
   return i;
 }
 
-async function relay(events: Event[] = [fixtures.projectEvent, fixtures.profileEvent], hang = false): Promise<FakeRelay> {
-  const r = await startFakeRelay({ events, hang });
+async function relay(events: Event[] = [fixtures.projectEvent, fixtures.profileEvent], hang = false): Promise<TestRelay> {
+  const r = await startNostrRelay({ events, hang });
   stopAfter.push(r);
   return r;
 }
@@ -95,25 +96,42 @@ describe('Angor sync against a fake indexer and a local Nostr relay', () => {
     expect(byId?.ids).toEqual(expect.arrayContaining(fixtures.projects.map((p) => p.nostrEventId)));
   });
 
-  it('rejects a project event with a forged signature, and a forged profile', async () => {
+  it('forged events: the relay rejects them, and the exporter rejects those a relay serves anyway', async () => {
     const forgedSig = { ...fixtures.projectEvent, sig: fixtures.profileEvent.sig };
     const idx = await indexer();
-    const r = await relay([forgedSig, fixtures.profileEvent]);
+    const r = await relay([fixtures.profileEvent]);
     const e = await exporter([idx.url], [r.url]);
+
+    // Rejected by the relay: @nostr-relay/core checks the signature of every EVENT.
+    expect(await r.publish(forgedSig)).toEqual({ accepted: false, message: 'invalid: signature is wrong' });
+    expect(await sync(e)).toMatchObject({ ok: true });
+    expect(seriesLines(await scrape(e), 'angor_project_')).toEqual([]);
+
+    // Rejected by the exporter: a relay that does not verify serves the forged event anyway.
+    r.plant(forgedSig);
     expect(await sync(e)).toMatchObject({ ok: true });
     let body = await scrape(e);
     expect(seriesLines(body, 'angor_project_')).toEqual([]);
     expect(seriesValue(body, 'angor_projects{state="succeeded"}')).toBe(0);
 
-    // Same id and signature, tampered content: the id no longer hashes to the content.
+    // Same id and signature, tampered content: the id no longer hashes to the content. The relay
+    // says so (once the store is empty: an id it already holds is answered "duplicate" unchecked);
+    // served anyway, the exporter drops it.
     const tampered = { ...fixtures.projectEvent, content: fixtures.projectEvent.content.replace('250000000', '990000000') };
-    r.events = [tampered, fixtures.profileEvent];
+    expect(await r.publish(tampered)).toEqual({ accepted: true, message: 'duplicate: the event already exists' });
+    r.clear();
+    expect(await r.publish(tampered)).toEqual({ accepted: false, message: 'invalid: id is wrong' });
+    r.plant(tampered, fixtures.profileEvent);
     expect(await sync(e)).toMatchObject({ ok: true });
     expect(seriesLines(await scrape(e), 'angor_project_')).toEqual([]);
 
-    // A genuine project event with a forged profile: the fake name never shows up.
+    // A genuine project event with a forged (newer) profile: the relay refuses the profile; served
+    // anyway, the exporter ignores it and the fake name never shows up.
     const fakeProfile = { ...fixtures.profileEvent, created_at: fixtures.profileEvent.created_at + 10, content: '{"name":"Send me your coins"}' };
-    r.events = [fixtures.projectEvent, fakeProfile];
+    r.clear();
+    expect(await r.publish(fixtures.projectEvent)).toEqual({ accepted: true, message: '' });
+    expect(await r.publish(fakeProfile)).toEqual({ accepted: false, message: 'invalid: id is wrong' });
+    r.plant(fakeProfile);
     expect(await sync(e)).toMatchObject({ ok: true });
     body = await scrape(e);
     expect(seriesValue(body, `angor_project_info{project="${KILN}",name="",network="mainnet"}`)).toBe(1);

@@ -66,8 +66,11 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(raw as object)).not.toContain('version');
   });
 
-  it('runs the exporter, Prometheus, Grafana and Alertmanager', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'exporter', 'grafana', 'prometheus']);
+  it('runs the exporter, Prometheus, Grafana and Alertmanager, and VictoriaMetrics only with --profile longterm', () => {
+    const profiles = (name: string) => ((raw as { services: Record<string, { profiles?: string[] }> }).services[name]?.profiles ?? []);
+    expect(Object.keys(compose.services).filter((s) => profiles(s).length === 0).sort()).toEqual(['alertmanager', 'exporter', 'grafana', 'prometheus']);
+    expect(Object.keys(compose.services).filter((s) => profiles(s).length > 0)).toEqual(['victoriametrics']);
+    expect(profiles('victoriametrics')).toEqual(['longterm']);
   });
 
   it.each(Object.entries(compose.services))('%s: pinned image, restart policy, healthcheck', (_name, svc) => {

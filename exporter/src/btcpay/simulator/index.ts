@@ -8,6 +8,7 @@ export { SIM_STATUSES } from './model.js';
 export { generateHistory } from './history.js';
 export { signBody, eventBody, REDELIVERY_SCHEDULE_SECONDS, type SimWebhook, type SimDelivery } from './webhooks.js';
 export { newtonsoftIndented } from './newtonsoft-json.js';
+export { observeSimulators, type SimulatorObserver, type SimAnswer, type SimWebhookPost } from './observer.js';
 export { startDemoBtcpay, type DemoBtcpay } from './demo.js';
 export { SimCrowdfund, crowdfundAppJson, type SimCrowdfundApp, type SimPerk, type ContributeInput, type NewCrowdfundApp } from './crowdfund-apps.js';
 export { setupDemoCrowdfund, type DemoCrowdfund } from './crowdfund-demo.js';

@@ -12,6 +12,7 @@ import { SimModel, type CreateInvoiceInput, type GroundTruth, type PayInput, typ
 import { Rng } from './rng.js';
 import { SimRouter, type SimRequest } from './router.js';
 import { WebhookSender, type SimWebhook } from './webhooks.js';
+import { notifyAnswer } from './observer.js';
 
 export interface SimulatorOptions {
   clock?: SimClock;
@@ -298,6 +299,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 function sendText(res: ServerResponse, status: number, json: string | undefined, headers: Record<string, string>): void {
   const text = json ?? '';
+  notifyAnswer({ method: res.req.method ?? 'GET', url: res.req.url ?? '/', status, text });
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../../log.js';
 import type { SimClock } from './clock.js';
 import type { SimEvent } from './model.js';
 import { newtonsoftIndented } from './newtonsoft-json.js';
+import { notifyWebhook } from './observer.js';
 import type { Rng } from './rng.js';
 
 /** Waits after the failed first attempt, in seconds (WebhookSender). */
@@ -200,6 +201,7 @@ export class WebhookSender {
     signature: string,
   ): Promise<Pick<SimDelivery, 'timestamp' | 'deliveryTime' | 'httpCode' | 'errorMessage' | 'status'>> {
     this.stats.attempts += 1;
+    notifyWebhook({ url: hook.url, body, signature });
     const timestamp = this.opts.clock.now();
     try {
       const res = await request(hook.url, {
