@@ -130,6 +130,7 @@ export function overviewDashboard(): Json {
       .datasource(DATASOURCE)
       .withTarget(prom(`sum by (payment_method) (btcpay_payment_method_raised_sats{${S}})`, '{{payment_method}}', { instant: true }))
       .pieType(piechart.PieChartType.Pie)
+      .displayLabels([]) // Grafana's default, required by its published options type
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
       .legend(
         new piechart.PieChartLegendOptionsBuilder()

@@ -39,9 +39,20 @@ export function samplesOf(text: string, names: readonly string[]): Sample[] {
   return out;
 }
 
-/** OpenMetrics text with the synthetic samples, `target` labels (job, instance) added. */
-export function syntheticHistory(text: string, target: { job: string; instance: string }, now: number): string {
-  const extra = `job="${target.job}",instance="${target.instance}"`;
+export interface HistorySample {
+  name: string;
+  /** `{...}` with the target's labels (and any extra ones) added. */
+  labels: string;
+  value: number;
+  /** Unix seconds. */
+  at: number;
+}
+
+/** The synthetic samples, with `labels` (job, instance; external labels for a remote store) added. */
+export function syntheticHistory(text: string, labels: Record<string, string>, now: number): HistorySample[] {
+  const extra = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',');
   const points: Array<{ at: number; share: number }> = [];
   for (const [ago, share] of [
     [14 * DAY, 0.3],
@@ -51,25 +62,48 @@ export function syntheticHistory(text: string, target: { job: string; instance: 
     // `offset 14d` find a sample for the whole test run.
     for (let t = now - ago - 600; t <= now - ago + 600; t += 30) points.push({ at: t, share });
   }
+  const out: HistorySample[] = [];
+  for (const s of samplesOf(text, BACKFILLED_METRICS)) {
+    const withLabels = s.labels === '{}' ? `{${extra}}` : `${s.labels.slice(0, -1)},${extra}}`;
+    // Whole numbers stay whole (sats, counts); amounts keep their decimals.
+    const at = (share: number) => (Number.isInteger(s.value) ? Math.floor(s.value * share) : s.value * share);
+    for (const p of points) out.push({ name: s.name, labels: withLabels, value: at(p.share), at: p.at });
+  }
+  return out;
+}
+
+/** OpenMetrics for promtool: one family after the other, seconds. */
+export function toOpenMetrics(history: readonly HistorySample[]): string {
   const lines: string[] = [];
-  const samples = samplesOf(text, BACKFILLED_METRICS);
   for (const name of BACKFILLED_METRICS) {
     lines.push(`# TYPE ${name} gauge`);
-    for (const s of samples.filter((x) => x.name === name)) {
-      const labels = s.labels === '{}' ? `{${extra}}` : `${s.labels.slice(0, -1)},${extra}}`;
-      // Whole numbers stay whole (sats, counts); amounts keep their decimals.
-      const at = (share: number) => (Number.isInteger(s.value) ? Math.floor(s.value * share) : s.value * share);
-      for (const p of points) lines.push(`${name}${labels} ${at(p.share)} ${p.at}`);
-    }
+    for (const s of history) if (s.name === name) lines.push(`${s.name}${s.labels} ${s.value} ${s.at}`);
   }
   lines.push('# EOF');
   return `${lines.join('\n')}\n`;
 }
 
+/** Prometheus text with millisecond timestamps, as VictoriaMetrics' /api/v1/import/prometheus takes it. */
+export function toImportText(history: readonly HistorySample[]): string {
+  return history.map((s) => `${s.name}${s.labels} ${s.value} ${s.at * 1000}\n`).join('');
+}
+
 /** Writes the history as TSDB blocks into `dataDir` (Prometheus' --storage.tsdb.path). */
-export function backfill(openMetrics: string, scratch: string, dataDir: string): void {
+export function backfill(history: readonly HistorySample[], scratch: string, dataDir: string): void {
   const input = join(scratch, 'history.om');
-  writeFileSync(input, openMetrics);
+  writeFileSync(input, toOpenMetrics(history));
   const r = run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', input, dataDir]);
   if (r.status !== 0) throw new Error(`promtool could not write the history blocks:\n${r.output}`);
+}
+
+/** The exporter's /metrics once its first syncs have finished (crowdfund_sync_up 1 for every source). */
+export async function syncedMetrics(exporterUrl: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(`${exporterUrl}/metrics`)).text();
+    const up = text.split('\n').filter((l) => l.startsWith('crowdfund_sync_up{'));
+    if (up.length > 0 && up.every((l) => l.endsWith(' 1'))) return text;
+    if (Date.now() > deadline) throw new Error(`the exporter's first syncs did not finish within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200)); // polling interval, not a wait for an outcome
+  }
 }

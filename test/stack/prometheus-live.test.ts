@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestExporter } from '../helpers/exporter.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CONTRACT_METRICS } from './contract-metrics.js';
-import { backfill, syntheticHistory } from './backfill.js';
+import { backfill, syncedMetrics, syntheticHistory } from './backfill.js';
 import { allExpressions, metricsRead, recordingRules, type Expression } from './promql-sources.js';
 import { ROOT, findTool, run, skipWithout } from './tools.js';
 
@@ -73,19 +73,6 @@ async function query(expr: string): Promise<QueryResult> {
 /** Prometheus' storage, with the synthetic history of backfill.ts written in before it starts. */
 const dataDir = join(scratch, 'data');
 
-/** The demo exporter's values once its first syncs have finished (sync_up 1 for every source). */
-async function syncedMetrics(): Promise<string> {
-  return waitFor(
-    'the exporter\'s first syncs',
-    async () => {
-      const text = await (await fetch(`${exporter!.url}/metrics`)).text();
-      const up = text.split('\n').filter((l) => l.startsWith('crowdfund_sync_up{'));
-      return up.length > 0 && up.every((l) => l.endsWith(' 1')) ? text : undefined;
-    },
-    60_000,
-  );
-}
-
 async function startPrometheus(): Promise<void> {
   const config = {
     global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
@@ -141,7 +128,7 @@ describe.skipIf(skip)('live Prometheus against the demo exporter', () => {
   beforeAll(async () => {
     // A week and two weeks ago, for the week-over-week panels (see backfill.ts).
     const target = { job: JOB, instance: new URL(exporter!.url).host };
-    backfill(syntheticHistory(await syncedMetrics(), target, Math.floor(Date.now() / 1000)), scratch, dataDir);
+    backfill(syntheticHistory(await syncedMetrics(exporter!.url), target, Math.floor(Date.now() / 1000)), scratch, dataDir);
     await startPrometheus();
     await waitFor(
       'the exporter target up with a few scrapes and a rule evaluation',

@@ -5,12 +5,15 @@
 // read back from VictoriaMetrics' Prometheus-compatible API equal Prometheus' own, sample for
 // sample, and every dashboard, rule and docs expression parses and returns the same data from
 // VictoriaMetrics, except where MetricsQL reads it differently (METRICSQL_DIFFERS, docs/deploy.md).
+// Both stores hold the same synthetic history a week and two weeks back (backfill.ts), for the
+// week-over-week rules.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startTestExporter } from '../helpers/exporter.js';
 import { tempDir } from '../helpers/tmp.js';
+import { backfill, syncedMetrics, syntheticHistory, toImportText } from './backfill.js';
 import { allExpressions, type Expression } from './promql-sources.js';
 import { poll, startServer, type Server } from './servers.js';
 import { ROOT, skipWithout } from './tools.js';
@@ -109,9 +112,22 @@ describe.skipIf(skip)('remote_write to VictoriaMetrics, read back through its Pr
     };
     const configPath = join(scratch, 'prometheus.yml');
     writeFileSync(configPath, JSON.stringify(config)); // JSON is YAML
+    // The synthetic week and two weeks ago of backfill.ts, in both stores: Prometheus gets it as
+    // blocks before it starts (remote_write only sends what it scrapes and records from then on),
+    // VictoriaMetrics through its import API, with the external labels remote_write adds.
+    const metricsText = await syncedMetrics(exporter!.url);
+    const now = Math.floor(Date.now() / 1000);
+    const target = { job: JOB, instance: new URL(exporter!.url).host };
+    const history = syntheticHistory(metricsText, target, now);
+    const imported = await fetch(`${vm.base}/api/v1/import/prometheus`, { method: 'POST', body: toImportText(syntheticHistory(metricsText, { ...target, ...external }, now)) });
+    expect(imported.status).toBe(204);
     prom = await startServer(
       'prometheus',
-      (port, attempt) => [`--config.file=${configPath}`, `--storage.tsdb.path=${join(scratch, `prom-${attempt}`)}`, `--web.listen-address=127.0.0.1:${port}`],
+      (port, attempt) => {
+        const dataDir = join(scratch, `prom-${attempt}`);
+        backfill(history, scratch, dataDir);
+        return [`--config.file=${configPath}`, `--storage.tsdb.path=${dataDir}`, '--storage.tsdb.retention.time=30d', `--web.listen-address=127.0.0.1:${port}`];
+      },
       '/-/ready',
     );
     // A few scrapes and rule evaluations, and the first sync of every source, in Prometheus.
