@@ -1,10 +1,10 @@
 // Seeds a database with N synthetic invoices fast (prepared statements, one transaction per
 // 50k rows), then rebuilds the running totals once with the same rules upsertInvoice applies.
 // Only for benchmarks: the exporter itself always writes through upsertInvoice.
-import { openDatabase } from '../exporter/src/db/connection.js';
-import { migrateToLatest } from '../exporter/src/db/migrator.js';
-import { countsAsRaised, isFinal } from '../exporter/src/btcpay/invoice-store.js';
-import { INVOICE_STATUSES, type InvoiceStatus } from '../exporter/src/db/schema.js';
+import { openDatabase } from '../exporter/src/store/connection.js';
+import { migrateToLatest } from '../exporter/src/store/migrator.js';
+import { countsAsRaised, isFinal } from '../exporter/src/store/invoices.js';
+import { INVOICE_STATUSES, type InvoiceStatus } from '../exporter/src/store/schema.js';
 import { addDecimalStrings } from '../exporter/src/money.js';
 
 export interface SeedOptions {

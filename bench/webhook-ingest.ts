@@ -10,10 +10,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Pool } from 'undici';
-import { signBody } from '../exporter/src/btcpay/webhook-signature.js';
+import { signBody } from '../exporter/src/webhooks/signature.js';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
 import { BENCH_DIR, machine, ms, summary } from './lib.js';
-import { Rng } from '../exporter/src/btcpay/simulator/rng.js';
+import { Rng } from '../exporter/src/demo/btcpay-simulator/rng.js';
 
 const COUNT = Number(process.env.BENCH_WEBHOOKS ?? 30_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3_000);
@@ -52,7 +52,7 @@ interface Lifecycle {
 }
 
 // How invoices of a crowdfund end up; the final status does not depend on delivery order,
-// because a later stage always wins (webhook-status.ts), which is what the check relies on.
+// because a later stage always wins (webhooks/status-precedence.ts), which is what the check relies on.
 const LIFECYCLES: Lifecycle[] = [
   {
     share: 45,

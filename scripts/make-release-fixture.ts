@@ -14,8 +14,8 @@ import { PROJECT_ROOT } from '../exporter/src/version.js';
 
 const OUT = join(PROJECT_ROOT, 'test/fixtures/release-0.1.0');
 const log = pino({ level: 'silent' });
-const { startDemoBtcpay } = await import('../exporter/src/btcpay/simulator/demo.js');
-const { createAngorSyncJob } = await import('../exporter/src/angor/index.js');
+const { startDemoBtcpay } = await import('../exporter/src/demo/btcpay-simulator/demo.js');
+const { createAngorSyncJob } = await import('../exporter/src/wiring/angor.js');
 const { buildMetrics } = await import('../exporter/src/metrics/build.js');
 const { Kysely, SqliteDialect } = await import('kysely');
 

@@ -2,16 +2,16 @@
 // Nothing here computes anything; it only wires the parts together.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setupBtcpay } from './btcpay/setup.js';
-import type { DemoBtcpay } from './btcpay/simulator/demo.js';
-import type { BtcpaySource } from './btcpay/source.js';
-import { createDeliveryFailureChecker, ensureWebhookRegistered } from './btcpay/webhook-admin.js';
-import { createWebhookReceiver, type WebhookReceiver } from './btcpay/webhook-ingest.js';
-import { recentDeliveries } from './btcpay/webhook-log.js';
-import { createMissedWebhookDetector } from './btcpay/webhook-missed.js';
+import { setupBtcpay } from './wiring/btcpay.js';
+import type { DemoBtcpay } from './demo/btcpay-simulator/demo.js';
+import type { BtcpaySource } from './sources/btcpay/source.js';
+import { createDeliveryFailureChecker, ensureWebhookRegistered } from './sources/btcpay/webhook-registration.js';
+import { createWebhookReceiver, type WebhookReceiver } from './webhooks/receiver.js';
+import { recentDeliveries } from './store/webhook-log.js';
+import { createMissedWebhookDetector } from './webhooks/missed-detector.js';
 import type { Config } from './config.js';
-import { openDatabase, type DatabaseHandle } from './db/connection.js';
-import { isMigrated, migrateToLatest } from './db/migrator.js';
+import { openDatabase, type DatabaseHandle } from './store/connection.js';
+import { isMigrated, migrateToLatest } from './store/migrator.js';
 import { createApp } from './http/app.js';
 import type { LandingSource } from './http/landing.js';
 import { webhookLandingSection, webhookRoutes } from './http/webhook-routes.js';
@@ -19,7 +19,7 @@ import { createLogger, maskSecret, type Logger } from './log.js';
 import { buildMetrics } from './metrics/build.js';
 import type { MetricsRegistry } from './metrics/registry.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import { closeInterruptedRuns } from './scheduler/sync-runs.js';
+import { closeInterruptedRuns } from './store/sync-runs.js';
 import { VERSION } from './version.js';
 
 export interface Exporter {
@@ -107,7 +107,7 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     const scheduler = new Scheduler({ db: database.db, log, schedule: config.syncSchedule });
     if (config.angor.enabled) {
       // Loaded only when used: Nostr and its WebSocket stack cost idle memory otherwise.
-      const { createAngorSyncJob } = await import('./angor/index.js');
+      const { createAngorSyncJob } = await import('./wiring/angor.js');
       scheduler.add(createAngorSyncJob({ angor: config.angor, mode: config.mode, db: database.db, log, now: opts.now }));
     }
 

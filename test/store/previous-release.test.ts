@@ -4,8 +4,8 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../exporter/src/db/connection.js';
-import { migrateToLatest } from '../../exporter/src/db/migrator.js';
+import { openDatabase } from '../../exporter/src/store/connection.js';
+import { migrateToLatest } from '../../exporter/src/store/migrator.js';
 import { buildMetrics } from '../../exporter/src/metrics/build.js';
 import { PROJECT_ROOT } from '../../exporter/src/version.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -2,10 +2,10 @@
 // A job never overlaps itself; every run is recorded in the database.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../store/schema.js';
 import type { Logger } from '../log.js';
-import { finishRun, startRun } from './sync-runs.js';
-import { reasonOf } from './sync-error.js';
+import { finishRun, startRun } from '../store/sync-runs.js';
+import { reasonOf } from '../sources/sync-error.js';
 
 export interface SyncContext {
   signal: AbortSignal;
