@@ -52,7 +52,7 @@ interface Lifecycle {
 }
 
 // How invoices of a crowdfund end up; the final status does not depend on delivery order,
-// because a later stage always wins (webhooks/status-precedence.ts), which is what the check relies on.
+// because a later stage always wins (store/invoice-status.ts), which is what the check relies on.
 const LIFECYCLES: Lifecycle[] = [
   {
     share: 45,

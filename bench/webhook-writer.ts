@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWebhookJobRunner, type DeliveryJob } from '../exporter/src/store/webhook-deliveries.js';
-import type { StatusPair } from '../exporter/src/webhooks/status-precedence.js';
+import type { StatusPair } from '../exporter/src/store/invoice-status.js';
 import { openDatabase } from '../exporter/src/store/connection.js';
 import { createGroupCommit } from '../exporter/src/store/group-commit.js';
 import { migrateToLatest } from '../exporter/src/store/migrator.js';

@@ -7,13 +7,12 @@ import type { MetricsRegistry } from '../../exporter/src/metrics/registry.js';
 import {
   appsOfInvoice,
   attributeInvoices,
-  progressSettingsOf,
   removeCrowdfundApp,
   saveCrowdfundApp,
   saveCrowdfundProgress,
 } from '../../exporter/src/store/crowdfund.js';
 import { computeCrowdfundProgress } from '../../exporter/src/sources/btcpay/crowdfund/progress.js';
-import { crowdfundAppSchema, type CrowdfundApp } from '../../exporter/src/sources/btcpay/crowdfund/settings.js';
+import { crowdfundAppRecord, crowdfundAppSchema, progressSettingsOf, type CrowdfundApp } from '../../exporter/src/sources/btcpay/crowdfund/settings.js';
 import { tempDbPath } from '../helpers/tmp.js';
 import { APP_ID, toProgressInvoice, workedExample } from '../sources/btcpay/crowdfund/fixtures.js';
 
@@ -82,7 +81,7 @@ describe('crowdfund collector', () => {
   });
 
   it('shows a configured app with zeros before its first computation', async () => {
-    await saveCrowdfundApp(handle.db, cfApp(), { allStoreInvoices: false, now: NOW });
+    await saveCrowdfundApp(handle.db, crowdfundAppRecord(cfApp()), { allStoreInvoices: false, now: NOW });
     const body = await scrape();
     expect(sample(body, 'btcpay_crowdfund_info', { store: STORE, app: APP_ID, title: 'Community Lightning node fund', currency: 'USD' })).toBe(1);
     expect(sample(body, 'btcpay_crowdfund_target_amount', { app: APP_ID })).toBe(25000);
@@ -99,7 +98,7 @@ describe('crowdfund collector', () => {
 
   it('exports the stored progress of the worked example, with perk counts', async () => {
     const app = cfApp();
-    await saveCrowdfundApp(handle.db, app, { allStoreInvoices: false, now: NOW });
+    await saveCrowdfundApp(handle.db, crowdfundAppRecord(app), { allStoreInvoices: false, now: NOW });
     const invoices = workedExample().map(toProgressInvoice);
     invoices[0] = { ...invoices[0]!, itemCode: 'early-bird' };
     invoices[7] = { ...invoices[7]!, itemCode: 'ghost' }; // not a perk of the app: never a label
@@ -121,9 +120,9 @@ describe('crowdfund collector', () => {
   });
 
   it('omits target, dates and window when they are not set, and shows the window of a resetting goal', async () => {
-    await saveCrowdfundApp(handle.db, cfApp({ targetAmount: null, startDate: null, endDate: null }), { allStoreInvoices: true, now: NOW });
+    await saveCrowdfundApp(handle.db, crowdfundAppRecord(cfApp({ targetAmount: null, startDate: null, endDate: null })), { allStoreInvoices: true, now: NOW });
     const other = cfApp({ id: 'OtherApp', resetEvery: 'Month', startDate: Date.UTC(2025, 0, 31, 10) / 1000, perks: [] });
-    await saveCrowdfundApp(handle.db, other, { allStoreInvoices: false, now: NOW });
+    await saveCrowdfundApp(handle.db, crowdfundAppRecord(other), { allStoreInvoices: false, now: NOW });
     const now = Date.UTC(2025, 2, 30) / 1000;
     const row = await handle.db.selectFrom('crowdfund_apps').selectAll().where('app_id', '=', 'OtherApp').executeTakeFirstOrThrow();
     await saveCrowdfundProgress(handle.db, 'OtherApp', computeCrowdfundProgress(progressSettingsOf(row), [], now), now);
@@ -137,8 +136,8 @@ describe('crowdfund collector', () => {
   });
 
   it('drops the series of a perk removed from the template and of a removed app', async () => {
-    await saveCrowdfundApp(handle.db, cfApp(), { allStoreInvoices: false, now: NOW });
-    await saveCrowdfundApp(handle.db, cfApp({ perks: [{ id: 'supporter', title: 'Supporter' }] }), { allStoreInvoices: false, now: NOW + 1 });
+    await saveCrowdfundApp(handle.db, crowdfundAppRecord(cfApp()), { allStoreInvoices: false, now: NOW });
+    await saveCrowdfundApp(handle.db, crowdfundAppRecord(cfApp({ perks: [{ id: 'supporter', title: 'Supporter' }] })), { allStoreInvoices: false, now: NOW + 1 });
     let body = await scrape();
     expect(sample(body, 'btcpay_crowdfund_perk_contributions', { app: APP_ID, perk: 'early-bird' })).toBeUndefined();
     expect(sample(body, 'btcpay_crowdfund_perk_contributions', { app: APP_ID, perk: 'supporter' })).toBe(0);
@@ -151,8 +150,8 @@ describe('crowdfund collector', () => {
   });
 
   it('keeps invoice attribution idempotent and finds the apps of an invoice', async () => {
-    await saveCrowdfundApp(handle.db, cfApp(), { allStoreInvoices: false, now: NOW });
-    await saveCrowdfundApp(handle.db, cfApp({ id: 'SecondApp' }), { allStoreInvoices: true, now: NOW });
+    await saveCrowdfundApp(handle.db, crowdfundAppRecord(cfApp()), { allStoreInvoices: false, now: NOW });
+    await saveCrowdfundApp(handle.db, crowdfundAppRecord(cfApp({ id: 'SecondApp' })), { allStoreInvoices: true, now: NOW });
     const many = Array.from({ length: 1000 }, (_, i) => `inv${i}`);
     await attributeInvoices(handle.db, APP_ID, many);
     await attributeInvoices(handle.db, APP_ID, many.slice(0, 10));

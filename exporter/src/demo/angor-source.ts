@@ -5,13 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import type { SyncContext } from '../scheduler/scheduler.js';
+import type { SyncContext } from '../sources/sync-job.js';
 import { SyncError } from '../sources/sync-error.js';
 import { PROJECT_ROOT } from '../version.js';
 import { dayOf } from '../sources/angor/lifecycle.js';
 import { ProjectInfoError, parseProjectInfo, type ProjectInfo } from '../sources/angor/project-info.js';
-import type { AngorProjectRecord } from '../store/angor-projects.js';
-import type { AngorSource } from '../sources/angor/sync.js';
+import type { AngorProject, AngorSource } from '../sources/angor/sync.js';
 import { indexerProjectSchema, indexerStatsSchema, nostrEventSchema } from '../sources/angor/schemas.js';
 import { profileName } from '../sources/angor/nostr-reader.js';
 
@@ -51,7 +50,7 @@ export function shiftProjectInfo(info: ProjectInfo, days: number): ProjectInfo {
 }
 
 /** Builds the records of a demo file as of `now`; throws SyncError on anything invalid. */
-export function demoRecords(file: DemoFile, now: number): AngorProjectRecord[] {
+export function demoRecords(file: DemoFile, now: number): AngorProject[] {
   const days = Math.max(0, dayOf(now) - dayOf(file.anchor));
   return file.projects.map(({ indexer, stats, projectEvent: e, profileEvent }) => {
     let info: ProjectInfo;
@@ -81,7 +80,7 @@ export class DemoAngorSource implements AngorSource {
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
-  async load(_ctx: SyncContext): Promise<AngorProjectRecord[]> {
+  async load(_ctx: SyncContext): Promise<AngorProject[]> {
     const file = resolveDemoFile(this.path);
     let json: unknown;
     try {

@@ -3,7 +3,7 @@
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
 import { LIFECYCLE_STATES, fundingEndsAt, lifecycleState, releasedStagesRatio, type LifecycleState } from '../sources/angor/lifecycle.js';
-import { rowToProjectInfo } from '../store/angor-projects.js';
+import { rowToProjectInfo } from '../sources/angor/project-info.js';
 import type { Database } from '../store/schema.js';
 import type { Collector, PromRegistry } from './registry.js';
 

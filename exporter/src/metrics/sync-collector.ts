@@ -2,7 +2,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { SYNC_ERROR_REASONS } from '../sources/sync-error.js';
+import { SYNC_ERROR_REASONS } from './labels.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export class SyncCollector implements Collector {

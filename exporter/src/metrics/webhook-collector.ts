@@ -3,8 +3,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { UNKNOWN_LABEL, VERIFICATION_FAILURE_REASONS } from '../store/webhook-log.js';
-import { INVOICE_EVENT_TYPES } from '../webhooks/body-schemas.js';
+import { INVOICE_EVENT_TYPES, UNKNOWN_LABEL, VERIFICATION_FAILURE_REASONS } from './labels.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export class WebhookCollector implements Collector {

@@ -4,21 +4,9 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Logger } from '../log.js';
+import type { SyncContext, SyncJob } from '../sources/sync-job.js';
 import { finishRun, startRun } from '../store/sync-runs.js';
 import { reasonOf } from '../sources/sync-error.js';
-
-export interface SyncContext {
-  signal: AbortSignal;
-  log: Logger;
-  /** Jobs report what they fetched and wrote; the run record keeps the totals. */
-  progress(counts: { fetched?: number; written?: number }): void;
-}
-
-export interface SyncJob {
-  /** Source label: `btcpay:<storeId>` or `angor`. */
-  readonly source: string;
-  run(ctx: SyncContext): Promise<void>;
-}
 
 export interface SchedulerOptions {
   db: Kysely<Database>;

@@ -1,19 +1,6 @@
 // A failure a sync job can name. `reason` becomes the crowdfund_sync_errors_total label, so it
 // must come from a small fixed set, never from free text.
-export const SYNC_ERROR_REASONS = [
-  'unauthenticated',
-  'missing_permission',
-  'not_found',
-  'validation',
-  'rate_limited',
-  'server_error',
-  'timeout',
-  'network',
-  'bad_response',
-  'aborted',
-  'internal',
-] as const;
-export type SyncErrorReason = (typeof SYNC_ERROR_REASONS)[number];
+import type { SyncErrorReason } from '../metrics/labels.js';
 
 export class SyncError extends Error {
   readonly reason: SyncErrorReason;

@@ -3,42 +3,34 @@
 import type { Kysely } from 'kysely';
 import type { AngorNetwork } from '../config.js';
 import type { AngorProjectRow, Database } from './schema.js';
-import { PROJECT_TYPES, type ProjectInfo, type ProjectType } from '../sources/angor/project-info.js';
-import { stageSchema, type IndexerProject, type IndexerStats } from '../sources/angor/schemas.js';
 
+/** What the store keeps of a project's verified info (sources/angor/project-info.ts ProjectInfo fits it). */
+export interface StoredProjectInfo {
+  projectId: string;
+  founderKey: string;
+  nostrPubKey: string;
+  eventId: string;
+  eventKind: number;
+  version: number;
+  type: string;
+  startTime: number | null;
+  endTime: number | null;
+  expiryTime: number | null;
+  targetSats: number;
+  stages: ReadonlyArray<{ amountToRelease: number; releaseDate: number }>;
+}
+
+/** One project as a sync hands it to the store; the sources' validated types fit it as they are. */
 export interface AngorProjectRecord {
-  indexer: IndexerProject;
-  info: ProjectInfo;
-  stats: IndexerStats;
+  indexer: { createdOnBlock: number };
+  info: StoredProjectInfo;
+  stats: { amountInvested: number; investorCount: number; amountSpentSoFarByFounder: number; amountInPenalties: number };
   /** Newest profile seen this sync; undefined keeps the stored name. */
   profile: { name: string; createdAt: number } | undefined;
 }
 
 export async function loadProjectRows(db: Kysely<Database>): Promise<AngorProjectRow[]> {
   return db.selectFrom('angor_projects').selectAll().orderBy('project_id').execute();
-}
-
-const stagesSchema = stageSchema.array();
-
-/** Rebuilds the verified project info a row was written from (project-info events never change). */
-export function rowToProjectInfo(row: AngorProjectRow): ProjectInfo | undefined {
-  if (row.nostr_event_id === null || row.founder_key === null || row.nostr_pubkey === null || row.target_sats === null) return undefined;
-  const stages = stagesSchema.safeParse(JSON.parse(row.stages_json));
-  if (!stages.success || !(PROJECT_TYPES as readonly string[]).includes(row.project_type)) return undefined;
-  return {
-    projectId: row.project_id,
-    founderKey: row.founder_key,
-    nostrPubKey: row.nostr_pubkey,
-    eventId: row.nostr_event_id,
-    eventKind: row.nostr_event_kind ?? 3030,
-    version: row.info_version,
-    type: row.project_type as ProjectType,
-    startTime: row.start_time,
-    endTime: row.end_time,
-    expiryTime: row.expiry_time,
-    targetSats: row.target_sats,
-    stages: stages.data,
-  };
 }
 
 /**

@@ -3,8 +3,6 @@
 // these tables only.
 import type { Kysely, Transaction } from 'kysely';
 import type { CrowdfundAppRow, Database } from './schema.js';
-import type { CrowdfundProgress } from '../sources/btcpay/crowdfund/progress.js';
-import { RESET_EVERY, displayTitle, type CrowdfundApp, type CrowdfundProgressSettings, type ResetEvery } from '../sources/btcpay/crowdfund/settings.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -18,24 +16,46 @@ export interface StoredPerk {
   inventory: number | null;
 }
 
+/** A Crowdfund app's settings as the store keeps them (sources/btcpay/crowdfund/settings.ts makes it). */
+export interface CrowdfundAppRecord {
+  id: string;
+  storeId: string;
+  title: string;
+  appName: string | null;
+  enabled: boolean;
+  archived: boolean;
+  targetCurrency: string;
+  targetAmount: string | null;
+  enforceTargetAmount: boolean;
+  startDate: number | null;
+  endDate: number | null;
+  resetEvery: string;
+  resetEveryAmount: number;
+  perks: StoredPerk[];
+}
+
+/** A computed progress (sources/btcpay/crowdfund/progress.ts CrowdfundProgress fits it). */
+export interface CrowdfundProgressRecord {
+  windowStart: number | null;
+  nextReset: number | null;
+  settled: string;
+  pending: string;
+  raisedSats: number;
+  contributors: number;
+  perkCounts: Readonly<Record<string, number>>;
+}
+
 export async function saveCrowdfundApp(
   db: Kysely<Database>,
-  app: CrowdfundApp,
+  app: CrowdfundAppRecord,
   opts: { allStoreInvoices: boolean; now: number },
 ): Promise<void> {
-  const perks: StoredPerk[] = app.perks.map((p) => ({
-    id: p.id,
-    title: p.title,
-    disabled: p.disabled,
-    priceType: p.priceType ?? null,
-    price: p.price,
-    inventory: p.inventory ?? null,
-  }));
+  const perks = app.perks;
   const row = {
     app_id: app.id,
     store_id: app.storeId,
-    title: displayTitle(app),
-    app_name: app.appName ?? null,
+    title: app.title,
+    app_name: app.appName,
     enabled: app.enabled ? 1 : 0,
     archived: app.archived ? 1 : 0,
     target_currency: app.targetCurrency,
@@ -116,7 +136,7 @@ export async function replaceAttribution(
 export async function saveCrowdfundProgress(
   db: Db,
   appId: string,
-  progress: CrowdfundProgress,
+  progress: CrowdfundProgressRecord,
   now: number,
 ): Promise<void> {
   // Inside a caller's transaction (read, compute, write as one unit) or in its own.
@@ -152,19 +172,4 @@ export async function saveCrowdfundProgress(
 export function storedPerks(json: string): StoredPerk[] {
   const parsed: unknown = JSON.parse(json);
   return Array.isArray(parsed) ? (parsed as StoredPerk[]) : [];
-}
-
-/** The settings progress.ts needs, from a stored row (recomputing needs no call to BTCPay). */
-export function progressSettingsOf(row: CrowdfundAppRow): CrowdfundProgressSettings {
-  const resetEvery = (RESET_EVERY as readonly string[]).includes(row.reset_every) ? (row.reset_every as ResetEvery) : 'Never';
-  return {
-    targetCurrency: row.target_currency,
-    targetAmount: row.target_amount,
-    enforceTargetAmount: row.enforce_target_amount === 1,
-    startDate: row.start_date,
-    endDate: row.end_date,
-    resetEvery,
-    resetEveryAmount: row.reset_every_amount,
-    perks: storedPerks(row.perks_json).map((p) => ({ id: p.id })),
-  };
 }

@@ -3,10 +3,20 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { prepared } from './connection.js';
 import type { Db } from './invoices.js';
-import type { PaymentMethod } from '../sources/btcpay/greenfield-schemas.js';
+
+/** One payment method of an invoice as the store keeps it (the Greenfield PaymentMethod fits it). */
+export interface PaymentMethodRecord {
+  paymentMethodId: string;
+  currency: string;
+  rate: string;
+  amount: string;
+  paymentMethodPaid: string;
+  paymentMethodFee: string;
+  payments: ReadonlyArray<{ id: string; receivedDate: number; value: string; fee: string; status: string }>;
+}
 
 /** Replaces everything stored for the invoice by what the API reported now. */
-export async function replaceInvoicePayments(db: Db, invoiceId: string, methods: readonly PaymentMethod[]): Promise<void> {
+export async function replaceInvoicePayments(db: Db, invoiceId: string, methods: readonly PaymentMethodRecord[]): Promise<void> {
   await db.deleteFrom('invoice_payments').where('invoice_id', '=', invoiceId).execute();
   await db.deleteFrom('invoice_payment_methods').where('invoice_id', '=', invoiceId).execute();
   if (methods.length === 0) return;
@@ -54,7 +64,7 @@ export async function replaceInvoicePayments(db: Db, invoiceId: string, methods:
  */
 export function replaceInvoicePaymentsMany(
   sqlite: BetterSqlite3.Database,
-  entries: ReadonlyArray<{ invoiceId: string; methods: readonly PaymentMethod[] }>,
+  entries: ReadonlyArray<{ invoiceId: string; methods: readonly PaymentMethodRecord[] }>,
 ): void {
   if (entries.length === 0) return;
   // One invoice listed twice: the last entry wins, as with one replace after the other.

@@ -8,7 +8,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { createBatchTotals, createInvoiceWriter, rowToRecord, type InvoiceRecord } from './invoices.js';
 import type { BatchHooks } from './group-commit.js';
 import { createDeliveryLogWriter, type DeliveryLogEntry, type DeliveryResult, type WebhookCounter } from './webhook-log.js';
-import { shouldApply, type StatusPair } from '../webhooks/status-precedence.js';
+import { shouldApply, type StatusPair } from './invoice-status.js';
 
 export interface CounterBump {
   storeId: string;
@@ -28,7 +28,7 @@ export interface RecordJob {
 export interface InvoiceChange {
   invoiceId: string;
   storeId: string;
-  /** The status the event reports, if it reports one (webhooks/status-precedence.ts statusFromEvent). */
+  /** The status the event reports, if it reports one (webhooks/event-status.ts statusFromEvent). */
   reported: StatusPair | undefined;
   manuallyMarked: boolean;
   /** Inserted when the database does not know the invoice yet. */

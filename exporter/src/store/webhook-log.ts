@@ -17,13 +17,7 @@ export type DeliveryResult =
   | 'too_large'
   | 'error';
 
-export const VERIFICATION_FAILURE_REASONS = ['missing_signature', 'bad_signature', 'unknown_store', 'malformed'] as const;
-export type VerificationFailureReason = (typeof VERIFICATION_FAILURE_REASONS)[number];
-
 export type WebhookCounter = 'requests' | 'verification_failures' | 'duplicates' | 'missed';
-
-/** Store label for anything that cannot be attributed to a configured store. */
-export const UNKNOWN_LABEL = 'unknown';
 
 export interface DeliveryLogEntry {
   receivedAt: number;

@@ -2,46 +2,7 @@
 // Unknown event types are valid deliveries: they pass the common schema and are ignored.
 import { z } from 'zod';
 
-export const INVOICE_EVENT_TYPES = [
-  'InvoiceCreated',
-  'InvoiceReceivedPayment',
-  'InvoicePaymentSettled',
-  'InvoiceProcessing',
-  'InvoiceSettled',
-  'InvoiceExpired',
-  'InvoiceInvalid',
-  'InvoiceExpiredPaidPartial',
-  'InvoicePaidAfterExpiration',
-  'InvoiceRefund',
-] as const;
-export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number];
-
-/** Every type BTCPay v2.4 can send; these are the only `event` label values besides unknown/other. */
-export const KNOWN_EVENT_TYPES: readonly string[] = [
-  ...INVOICE_EVENT_TYPES,
-  'PayoutCreated',
-  'PayoutApproved',
-  'PayoutUpdated',
-  'PaymentRequestCreated',
-  'PaymentRequestUpdated',
-  'PaymentRequestArchived',
-  'PaymentRequestStatusChanged',
-  'PaymentRequestCompleted',
-  'PendingTransactionCreated',
-  'PendingTransactionSignatureCollected',
-  'PendingTransactionBroadcast',
-  'PendingTransactionCancelled',
-  'SubscriberCreated',
-  'SubscriberCredited',
-  'SubscriberCharged',
-  'SubscriberActivated',
-  'SubscriberPhaseChanged',
-  'SubscriberDisabled',
-  'PaymentReminder',
-  'PlanStarted',
-  'SubscriberNeedUpgrade',
-  'CreditRefunded',
-];
+import { INVOICE_EVENT_TYPES, type InvoiceEventType } from '../metrics/labels.js';
 
 const id = z.string().min(1).max(128);
 

@@ -5,7 +5,7 @@
 import type { Logger } from '../log.js';
 import type { StatusChangeHook } from '../store/invoices.js';
 import { bumpCounter, hasVerifiedEvent } from '../store/webhook-log.js';
-import { eventsAnnouncing } from './status-precedence.js';
+import { eventsAnnouncing } from './event-status.js';
 
 export interface MissedWebhookDetectorOptions {
   log: Logger;

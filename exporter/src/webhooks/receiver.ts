@@ -11,11 +11,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Logger } from '../log.js';
 import type { InvoiceRecord } from '../store/invoices.js';
-import { pruneBatch, UNKNOWN_LABEL, type DeliveryLogEntry, type DeliveryResult } from '../store/webhook-log.js';
+import { UNKNOWN_LABEL } from '../metrics/labels.js';
+import { pruneBatch, type DeliveryLogEntry, type DeliveryResult } from '../store/webhook-log.js';
 import { createRefreshDebouncer, type RefreshDebouncer, type RefreshInvoices } from './refresh-debouncer.js';
-import { KNOWN_EVENT_TYPES, parseWebhookBody, type InvoiceEvent } from './body-schemas.js';
+import { KNOWN_EVENT_TYPES } from '../metrics/labels.js';
+import { parseWebhookBody, type InvoiceEvent } from './body-schemas.js';
 import { signaturePreview, verifySignature } from './signature.js';
-import { placeholderStatus, statusFromEvent } from './status-precedence.js';
+import { placeholderStatus, statusFromEvent } from './event-status.js';
 import type { CounterBump, DeliveryWriteResult, InvoiceChange, RecordJob } from '../store/webhook-deliveries.js';
 import { createWebhookWriter } from '../store/write-thread.js';
 

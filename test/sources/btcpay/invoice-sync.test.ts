@@ -12,7 +12,7 @@ import { openDatabase, type DatabaseHandle } from '../../../exporter/src/store/c
 import { migrateToLatest } from '../../../exporter/src/store/migrator.js';
 import { INVOICE_STATUSES } from '../../../exporter/src/store/schema.js';
 import { Decimal } from '../../../exporter/src/money.js';
-import type { SyncContext } from '../../../exporter/src/scheduler/scheduler.js';
+import type { SyncContext } from '../../../exporter/src/sources/sync-job.js';
 import { SyncError } from '../../../exporter/src/sources/sync-error.js';
 import { getCursor } from '../../../exporter/src/store/sync-runs.js';
 import { tempDbPath } from '../../helpers/tmp.js';

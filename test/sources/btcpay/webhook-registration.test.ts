@@ -14,7 +14,7 @@ import {
   type WebhookRegistrar,
   type WebhookSummary,
 } from '../../../exporter/src/sources/btcpay/webhook-registration.js';
-import { INVOICE_EVENT_TYPES } from '../../../exporter/src/webhooks/body-schemas.js';
+import { INVOICE_EVENT_TYPES } from '../../../exporter/src/metrics/labels.js';
 import { buildMetrics } from '../../../exporter/src/metrics/build.js';
 import { openTestDb } from '../../helpers/db.js';
 import { sample } from '../../webhooks/fixtures.js';

@@ -5,7 +5,8 @@
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Logger } from '../../log.js';
-import { SyncError, type SyncErrorReason } from '../sync-error.js';
+import type { SyncErrorReason } from '../../metrics/labels.js';
+import { SyncError } from '../sync-error.js';
 import {
   indexerProjectDetailSchema,
   indexerProjectListSchema,

@@ -3,7 +3,8 @@
 // configured network (2.5). Signatures are checked by the Nostr reader before this runs.
 import type { AngorNetwork } from '../../config.js';
 import { Decimal, MoneyParseError, btcToSats } from '../../money.js';
-import { projectInfoContentSchema, type Stage } from './schemas.js';
+import type { AngorProjectRow } from '../../store/schema.js';
+import { projectInfoContentSchema, stageSchema, type Stage } from './schemas.js';
 
 export type ProjectType = 'invest' | 'fund' | 'subscribe';
 export const PROJECT_TYPES: readonly ProjectType[] = ['invest', 'fund', 'subscribe'];
@@ -126,5 +127,28 @@ export function parseProjectInfo(content: string, meta: EventMeta, expected: Exp
     targetSats: targetToSats(c.targetAmount, { version, createdAt: meta.createdAt }),
     // Only Invest has project-level stages (Fund/Subscribe stages are per investor).
     stages: type === 'invest' ? [...c.stages].sort((a, b) => a.releaseDate - b.releaseDate) : [],
+  };
+}
+
+const stagesSchema = stageSchema.array();
+
+/** Rebuilds the verified project info a row was written from (project-info events never change). */
+export function rowToProjectInfo(row: AngorProjectRow): ProjectInfo | undefined {
+  if (row.nostr_event_id === null || row.founder_key === null || row.nostr_pubkey === null || row.target_sats === null) return undefined;
+  const stages = stagesSchema.safeParse(JSON.parse(row.stages_json));
+  if (!stages.success || !(PROJECT_TYPES as readonly string[]).includes(row.project_type)) return undefined;
+  return {
+    projectId: row.project_id,
+    founderKey: row.founder_key,
+    nostrPubKey: row.nostr_pubkey,
+    eventId: row.nostr_event_id,
+    eventKind: row.nostr_event_kind ?? 3030,
+    version: row.info_version,
+    type: row.project_type as ProjectType,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    expiryTime: row.expiry_time,
+    targetSats: row.target_sats,
+    stages: stages.data,
   };
 }

@@ -5,17 +5,25 @@ import type { Kysely } from 'kysely';
 import type { AngorNetwork } from '../../config.js';
 import type { Database } from '../../store/schema.js';
 import type { Logger } from '../../log.js';
-import type { SyncContext, SyncJob } from '../../scheduler/scheduler.js';
+import type { SyncContext, SyncJob } from '../../sources/sync-job.js';
 import { SyncError } from '../sync-error.js';
 import type { IndexerClient } from './indexer-client.js';
 import type { NostrReader } from './nostr-reader.js';
 import { ProjectInfoError, parseProjectInfo, type ProjectInfo } from './project-info.js';
-import { loadProjectRows, replaceProjects, rowToProjectInfo, type AngorProjectRecord } from '../../store/angor-projects.js';
-import type { IndexerProject } from './schemas.js';
+import { loadProjectRows, replaceProjects, type AngorProjectRecord } from '../../store/angor-projects.js';
+import { rowToProjectInfo } from './project-info.js';
+import type { IndexerProject, IndexerStats } from './schemas.js';
+
+/** One project as a source produced it (validated); store/angor-projects.ts keeps it as an AngorProjectRecord. */
+export interface AngorProject extends AngorProjectRecord {
+  indexer: IndexerProject;
+  info: ProjectInfo;
+  stats: IndexerStats;
+}
 
 export interface AngorSource {
   /** Everything the next write needs; `known` is what is stored now (verified project info). */
-  load(ctx: SyncContext, known: ReadonlyMap<string, ProjectInfo>): Promise<AngorProjectRecord[]>;
+  load(ctx: SyncContext, known: ReadonlyMap<string, ProjectInfo>): Promise<AngorProject[]>;
 }
 
 export interface AngorSyncJobOptions {
@@ -59,7 +67,7 @@ export interface LiveAngorSourceOptions {
 export class LiveAngorSource implements AngorSource {
   constructor(private readonly opts: LiveAngorSourceOptions) {}
 
-  async load(ctx: SyncContext, known: ReadonlyMap<string, ProjectInfo>): Promise<AngorProjectRecord[]> {
+  async load(ctx: SyncContext, known: ReadonlyMap<string, ProjectInfo>): Promise<AngorProject[]> {
     const { indexer, nostr, network } = this.opts;
     const { signal, log } = ctx;
     const listed = await this.indexerProjects(signal, log);
@@ -104,7 +112,7 @@ export class LiveAngorSource implements AngorSource {
           await indexer.getStats(verified.map((v) => v.info.projectId), signal),
         ];
 
-    const records: AngorProjectRecord[] = [];
+    const records: AngorProject[] = [];
     for (const v of verified) {
       const s = stats.get(v.info.projectId);
       if (!s) {

@@ -6,7 +6,8 @@ import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Logger } from '../../log.js';
 import { scrubSecrets } from '../../log.js';
-import { SyncError, type SyncErrorReason } from '../sync-error.js';
+import type { SyncErrorReason } from '../../metrics/labels.js';
+import { SyncError } from '../sync-error.js';
 import { crowdfundAppSchema, quoteTopLevelNumber, type CrowdfundApp } from './crowdfund/settings.js';
 import {
   AppBaseDataListSchema,

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import { sqliteOf, withRelaxedDurability } from '../../store/connection.js';
 import type { Database } from '../../store/schema.js';
 import type { Logger } from '../../log.js';
-import type { SyncContext, SyncJob } from '../../scheduler/scheduler.js';
+import type { SyncContext, SyncJob } from '../../sources/sync-job.js';
 import { SyncError } from '../sync-error.js';
 import { getCursor, setCursor } from '../../store/sync-runs.js';
 import type { GreenfieldClient } from './greenfield-client.js';

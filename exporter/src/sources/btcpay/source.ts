@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { Logger } from '../../log.js';
-import type { SyncContext, SyncJob } from '../../scheduler/scheduler.js';
+import type { SyncContext, SyncJob } from '../../sources/sync-job.js';
 import { SyncError } from '../sync-error.js';
 import { CrowdfundFollower } from './crowdfund/follower.js';
 import { GreenfieldClient } from './greenfield-client.js';

@@ -7,7 +7,7 @@ import type { Database } from '../../store/schema.js';
 import type { Logger } from '../../log.js';
 import { reasonOf } from '../sync-error.js';
 import { setDeliveryFailures } from '../../store/webhook-log.js';
-import { INVOICE_EVENT_TYPES } from '../../webhooks/body-schemas.js';
+import { INVOICE_EVENT_TYPES } from '../../metrics/labels.js';
 
 export interface WebhookSummary {
   id: string;

@@ -7,16 +7,16 @@
 import type { Kysely } from 'kysely';
 import type { CrowdfundAppRow, Database } from '../../../store/schema.js';
 import type { Logger } from '../../../log.js';
-import type { SyncContext } from '../../../scheduler/scheduler.js';
+import type { SyncContext } from '../../../sources/sync-job.js';
 import { SyncError, reasonOf } from '../../sync-error.js';
 import type { GreenfieldClient } from '../greenfield-client.js';
 import type { Invoice } from '../greenfield-schemas.js';
 import type { LockedStore, StoreFollowUp } from '../invoice-sync.js';
 import { belongingInvoices, crowdfundSearchTerm } from './attribution.js';
-import { appsOfInvoice, attributeInvoices, progressSettingsOf, removeCrowdfundApp, replaceAttribution, saveCrowdfundApp } from '../../../store/crowdfund.js';
+import { appsOfInvoice, attributeInvoices, removeCrowdfundApp, replaceAttribution, saveCrowdfundApp } from '../../../store/crowdfund.js';
 import { recomputeCrowdfundProgress } from './recompute.js';
 import { resetWindow } from './reset-window.js';
-import type { CrowdfundApp } from './settings.js';
+import { crowdfundAppRecord, progressSettingsOf, type CrowdfundApp } from './settings.js';
 
 export type CrowdfundApi = Pick<GreenfieldClient, 'listStoreApps' | 'getCrowdfundApp' | 'listInvoices'>;
 
@@ -191,7 +191,7 @@ export class CrowdfundFollower implements StoreFollowUp {
       }
       return undefined;
     }
-    await saveCrowdfundApp(this.opts.db, app, { allStoreInvoices: this.countsAllStoreInvoices(appId), now: this.now() });
+    await saveCrowdfundApp(this.opts.db, crowdfundAppRecord(app), { allStoreInvoices: this.countsAllStoreInvoices(appId), now: this.now() });
     return app;
   }
 

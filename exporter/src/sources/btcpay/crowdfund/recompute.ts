@@ -5,7 +5,8 @@
 import type { Kysely } from 'kysely';
 import type { CrowdfundAppRow, Database, InvoiceStatus } from '../../../store/schema.js';
 import type { Db } from '../../../store/invoices.js';
-import { progressSettingsOf, saveCrowdfundProgress } from '../../../store/crowdfund.js';
+import { saveCrowdfundProgress } from '../../../store/crowdfund.js';
+import { progressSettingsOf } from './settings.js';
 import { computeCrowdfundProgress, type CrowdfundProgress, type PaymentStatus, type ProgressInvoice, type ProgressPayment, type ProgressPaymentMethod } from './progress.js';
 import { resetWindow } from './reset-window.js';
 

@@ -4,6 +4,8 @@
 // so a newer BTCPay adding fields does not break the sync.
 import { z } from 'zod';
 import { Decimal, MoneyParseError, isDecimalString, plain } from '../../../money.js';
+import { storedPerks, type CrowdfundAppRecord } from '../../../store/crowdfund.js';
+import type { CrowdfundAppRow } from '../../../store/schema.js';
 
 export const RESET_EVERY = ['Never', 'Hour', 'Day', 'Month', 'Year'] as const;
 export type ResetEvery = (typeof RESET_EVERY)[number];
@@ -126,4 +128,46 @@ export function quoteTopLevelNumber(text: string, key: string): string {
     i++;
   }
   return text;
+}
+
+/** The settings progress.ts needs, from a stored row (recomputing needs no call to BTCPay). */
+export function progressSettingsOf(row: CrowdfundAppRow): CrowdfundProgressSettings {
+  const resetEvery = (RESET_EVERY as readonly string[]).includes(row.reset_every) ? (row.reset_every as ResetEvery) : 'Never';
+  return {
+    targetCurrency: row.target_currency,
+    targetAmount: row.target_amount,
+    enforceTargetAmount: row.enforce_target_amount === 1,
+    startDate: row.start_date,
+    endDate: row.end_date,
+    resetEvery,
+    resetEveryAmount: row.reset_every_amount,
+    perks: storedPerks(row.perks_json).map((p) => ({ id: p.id })),
+  };
+}
+
+/** What the store keeps of an app's settings. */
+export function crowdfundAppRecord(app: CrowdfundApp): CrowdfundAppRecord {
+  return {
+    id: app.id,
+    storeId: app.storeId,
+    title: displayTitle(app),
+    appName: app.appName ?? null,
+    enabled: app.enabled,
+    archived: app.archived,
+    targetCurrency: app.targetCurrency,
+    targetAmount: app.targetAmount,
+    enforceTargetAmount: app.enforceTargetAmount,
+    startDate: app.startDate,
+    endDate: app.endDate,
+    resetEvery: app.resetEvery,
+    resetEveryAmount: app.resetEveryAmount,
+    perks: app.perks.map((p) => ({
+      id: p.id,
+      title: p.title,
+      disabled: p.disabled,
+      priceType: p.priceType ?? null,
+      price: p.price,
+      inventory: p.inventory ?? null,
+    })),
+  };
 }

@@ -1,12 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { InvoiceEventType } from '../../exporter/src/webhooks/body-schemas.js';
-import {
-  eventsAnnouncing,
-  shouldApply,
-  statusFromEvent,
-  type StatusPair,
-} from '../../exporter/src/webhooks/status-precedence.js';
+import type { InvoiceEventType } from '../../exporter/src/metrics/labels.js';
+import { shouldApply, type StatusPair } from '../../exporter/src/store/invoice-status.js';
+import { eventsAnnouncing, statusFromEvent } from '../../exporter/src/webhooks/event-status.js';
 
 const S = (status: StatusPair['status'], additionalStatus = 'None'): StatusPair => ({ status, additionalStatus });
 

@@ -1,12 +1,9 @@
-// What an invoice event says about the invoice's status, and which status wins when events
-// arrive out of order (BTCPay's per-webhook queue and its retries reorder them). Pure functions.
-import type { InvoiceStatus } from '../store/schema.js';
-import type { InvoiceEvent, InvoiceEventType } from './body-schemas.js';
-
-export interface StatusPair {
-  status: InvoiceStatus;
-  additionalStatus: string;
-}
+// What an invoice event says about the invoice's status: the status it reports, the placeholder for an
+// invoice never seen, and which events announce a status (the missed-webhook detector). Pure functions.
+// Which status wins when events arrive out of order is the store's rule (store/invoice-status.ts).
+import type { StatusPair } from '../store/invoice-status.js';
+import type { InvoiceEventType } from '../metrics/labels.js';
+import type { InvoiceEvent } from './body-schemas.js';
 
 /**
  * The status an event reports, or undefined for events that do not settle a status on their own
@@ -41,37 +38,6 @@ export function placeholderStatus(e: Pick<InvoiceEvent, 'type' | 'afterExpiratio
     return e.afterExpiration ? { status: 'Expired', additionalStatus: 'None' } : { status: 'New', additionalStatus: 'None' };
   }
   return { status: 'New', additionalStatus: 'None' };
-}
-
-/**
- * How far along its life an invoice is. BTCPay moves New → Processing → Settled|Invalid and
- * New → Expired(→ PaidPartial/PaidLate); a later stage never goes back through a webhook.
- * (Processing can fall back to New after a double spend, but BTCPay sends no event for that:
- * only the sync sees it, and the sync writes without this rule.)
- */
-export function stage(s: StatusPair): number {
-  switch (s.status) {
-    case 'New':
-      return s.additionalStatus === 'PaidPartial' ? 1 : 0;
-    case 'Processing':
-      return 2;
-    case 'Expired':
-      return s.additionalStatus === 'PaidLate' ? 5 : s.additionalStatus === 'PaidPartial' ? 4 : 3;
-    case 'Settled':
-    case 'Invalid':
-      return 6;
-  }
-}
-
-/**
- * Whether a webhook's status replaces the stored one. Only a later stage wins; Settled and
- * Invalid are final, except that an operator may mark one as the other (manuallyMarked).
- */
-export function shouldApply(current: StatusPair, incoming: StatusPair, manuallyMarked: boolean): boolean {
-  const a = stage(current);
-  const b = stage(incoming);
-  if (a === 6 && b === 6) return manuallyMarked && current.status !== incoming.status;
-  return b > a;
 }
 
 /**
