@@ -121,8 +121,8 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
       db: database.db,
       log,
       jobs: scheduler,
-      onStatusChange: async (db, change) => {
-        if (btcpaySource?.webhookSecret !== undefined) await missed(db, change);
+      onStatusChange: async (db, change, sqlite) => {
+        if (btcpaySource?.webhookSecret !== undefined) await missed(db, change, sqlite);
       },
       // BTCPay's own delivery log (Failed / HttpError), where the key may read it.
       afterStoreSync: async (storeId) => {

@@ -1,12 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../exporter/src/store/connection.js';
 import { migrateToLatest } from '../../exporter/src/store/migrator.js';
-import {
-  countsAsRaised,
-  isFinal,
-  upsertInvoice,
-  type InvoiceRecord,
-} from '../../exporter/src/store/invoices.js';
+import { computeTotals, readTotals } from '../../exporter/src/store/invoice-totals.js';
+import { countsAsRaised, createInvoiceWriter, isFinal, type InvoiceRecord } from '../../exporter/src/store/invoices.js';
 import { tempDbPath } from '../helpers/tmp.js';
 
 const base: InvoiceRecord = {
@@ -47,7 +43,12 @@ async function totals(store = 'S1') {
   };
 }
 
-const put = (rec: InvoiceRecord, now = 1_763_800_000) => h.db.transaction().execute((trx) => upsertInvoice(trx, rec, now));
+const put = async (rec: InvoiceRecord, now = 1_763_800_000) => {
+  const result = h.sqlite.transaction(() => createInvoiceWriter(h.sqlite).upsert(rec, now))();
+  // Every write leaves the running totals equal to the reference recomputed from the rows.
+  expect(readTotals(h.sqlite)).toEqual(computeTotals(h.sqlite));
+  return result;
+};
 
 describe('raised and final rules', () => {
   it('counts Settled and Expired+PaidLate as raised, nothing else', () => {
@@ -67,7 +68,7 @@ describe('raised and final rules', () => {
   });
 });
 
-describe('upsertInvoice keeps running totals', () => {
+describe('the invoice writer keeps running totals', () => {
   it('exports all five statuses at zero once a store is seen', async () => {
     await put(base);
     expect((await totals()).byStatus).toEqual({ New: 1, Processing: 0, Settled: 0, Expired: 0, Invalid: 0 });
@@ -111,10 +112,11 @@ describe('upsertInvoice keeps running totals', () => {
 
   it('a failed transaction leaves neither the row nor the totals behind', async () => {
     await expect(
-      h.db.transaction().execute(async (trx) => {
-        await upsertInvoice(trx, { ...base, status: 'Settled', btcPaidSats: 5 }, 1);
-        throw new Error('crash before commit');
-      }),
+      (async () =>
+        h.sqlite.transaction(() => {
+          createInvoiceWriter(h.sqlite).upsert({ ...base, status: 'Settled', btcPaidSats: 5 }, 1);
+          throw new Error('crash before commit');
+        })())(),
     ).rejects.toThrow('crash before commit');
     expect(await h.db.selectFrom('invoices').selectAll().execute()).toEqual([]);
     expect((await totals()).raisedSats).toBeUndefined();

@@ -5,6 +5,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../exporter/src/store/connection.js';
+import { computeTotals, readTotals } from '../../exporter/src/store/invoice-totals.js';
 import { migrateToLatest } from '../../exporter/src/store/migrator.js';
 import { buildMetrics } from '../../exporter/src/metrics/build.js';
 import { PROJECT_ROOT } from '../../exporter/src/version.js';
@@ -38,6 +39,8 @@ describe('a database written by release 0.1.0', () => {
       const norm = (l: string) => l.replace(/nodejs_version="[^"]*"/, 'nodejs_version=""');
       expect(series(body).map(norm)).toEqual(expected.map(norm));
       expect(expected.length).toBeGreaterThan(200);
+      // The running totals that release kept equal the reference recomputed from its rows.
+      expect(readTotals(database.sqlite)).toEqual(computeTotals(database.sqlite));
       for (const name of ['btcpay_invoices', 'btcpay_raised_sats', 'btcpay_webhook_requests_total', 'btcpay_crowdfund_raised_sats', 'angor_project_raised_sats']) {
         expect(expected.some((l) => l.startsWith(`${name}{`)), name).toBe(true);
       }

@@ -2,7 +2,7 @@
 // real database, with and without a matching verified delivery.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { upsertInvoice, type InvoiceRecord, type StatusChange } from '../../exporter/src/store/invoices.js';
+import { createInvoiceWriter, type InvoiceRecord, type StatusChange } from '../../exporter/src/store/invoices.js';
 import { createWebhookReceiver } from '../../exporter/src/webhooks/receiver.js';
 import { createMissedWebhookDetector } from '../../exporter/src/webhooks/missed-detector.js';
 import { buildMetrics } from '../../exporter/src/metrics/build.js';
@@ -43,8 +43,7 @@ describe('missed-webhook detector', () => {
     const reported = newId('I');
     const dropped = newId('I');
     const fellBack = newId('I');
-    for (const id of [reported, dropped]) await upsertInvoice(db, invoice(id, 'Processing'), 1_763_741_000);
-    await upsertInvoice(db, invoice(fellBack, 'Processing'), 1_763_741_000);
+    sqlite.transaction(() => createInvoiceWriter(sqlite).upsertPage([reported, dropped, fellBack].map((id) => invoice(id, 'Processing')), 1_763_741_000))();
 
     // A verified InvoiceSettled arrived for `reported` only (the other one was dropped).
     const ev = invoiceEvent({ type: 'InvoiceSettled', storeId: STORE, invoiceId: reported, extra: { manuallyMarked: false, overPaid: false } });
@@ -62,10 +61,10 @@ describe('missed-webhook detector', () => {
       detectedAt: 1_763_750_000,
     });
     await db.transaction().execute(async (trx) => {
-      await detector(trx, change(reported, { status: 'Settled', additionalStatus: 'None' }));
-      await detector(trx, change(dropped, { status: 'Settled', additionalStatus: 'None' }));
+      await detector(trx, change(reported, { status: 'Settled', additionalStatus: 'None' }), sqlite);
+      await detector(trx, change(dropped, { status: 'Settled', additionalStatus: 'None' }), sqlite);
       // Processing → New (double spend): BTCPay sends no event for it, so nothing was missed.
-      await detector(trx, change(fellBack, { status: 'New', additionalStatus: 'None' }));
+      await detector(trx, change(fellBack, { status: 'New', additionalStatus: 'None' }), sqlite);
     });
 
     const text = (await metrics.render(false)).body;
@@ -73,8 +72,8 @@ describe('missed-webhook detector', () => {
     await receiver.close();
   });
 
-  it('writes only through the transaction it is given, so a rolled-back sync page counts nothing', async () => {
-    const { db } = await openTestDb();
+  it('writes only inside the transaction it is given, so a rolled-back sync page counts nothing', async () => {
+    const { db, sqlite } = await openTestDb();
     const detector = createMissedWebhookDetector({ log });
     await expect(
       db.transaction().execute(async (trx) => {
@@ -84,7 +83,7 @@ describe('missed-webhook detector', () => {
           from: { status: 'New', additionalStatus: 'None' },
           to: { status: 'Expired', additionalStatus: 'None' },
           detectedAt: 1,
-        });
+        }, sqlite);
         throw new Error('page failed');
       }),
     ).rejects.toThrow('page failed');
@@ -108,12 +107,13 @@ describe('a sync after dropped deliveries (over HTTP)', () => {
 
     // What the invoice sync does for one page: write what the API says, and call the hook for
     // every status change against the stored row, in the same transaction.
+    const { sqlite } = exp.database;
     await exp.database.db.transaction().execute(async (trx) => {
       for (const id of ids) {
-        const res = await upsertInvoice(trx, invoice(id, 'Settled'), 1_763_760_000);
+        const res = createInvoiceWriter(sqlite).upsert(invoice(id, 'Settled'), 1_763_760_000);
         const prev = res.previous!;
         if (prev.status !== 'Settled') {
-          await detector(trx, { storeId: STORE, invoiceId: id, from: { status: prev.status, additionalStatus: prev.additionalStatus }, to: { status: 'Settled', additionalStatus: 'None' }, detectedAt: 1_763_760_000 });
+          await detector(trx, { storeId: STORE, invoiceId: id, from: { status: prev.status, additionalStatus: prev.additionalStatus }, to: { status: 'Settled', additionalStatus: 'None' }, detectedAt: 1_763_760_000 }, sqlite);
         }
       }
     });

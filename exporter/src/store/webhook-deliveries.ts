@@ -5,7 +5,8 @@
 // group commit, usually on a worker thread with its own connection. Jobs and results survive
 // structured cloning: no functions, no class instances.
 import type BetterSqlite3 from 'better-sqlite3';
-import { createBatchTotals, createInvoiceWriter, rowToRecord, type InvoiceRecord } from './invoices.js';
+import { createInvoiceWriter, rowToRecord, type InvoiceRecord } from './invoices.js';
+import { createBatchTotals } from './invoice-totals.js';
 import type { BatchHooks } from './group-commit.js';
 import { createDeliveryLogWriter, type DeliveryLogEntry, type DeliveryResult, type WebhookCounter } from './webhook-log.js';
 import { shouldApply, type StatusPair } from './invoice-status.js';

@@ -3,6 +3,7 @@
 // (DeliveryLogWriter) it runs in one savepoint per delivery; the rest goes through kysely.
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
+import { prepared } from './connection.js';
 import type { Db } from './invoices.js';
 
 /** What happened to one request; the `result` column of webhook_deliveries. */
@@ -52,10 +53,6 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
        invoice_id, is_redelivery, result, signature_preview, payload, verified, http_status)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const bump = sqlite.prepare(
-    `insert into webhook_counters (store_id, counter, label, count) values (?, ?, ?, ?)
-     on conflict (store_id, counter, label) do update set count = webhook_counters.count + excluded.count`,
-  );
   const seen = sqlite.prepare(
     'insert into webhook_seen (webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?) on conflict do nothing',
   );
@@ -82,7 +79,7 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
       );
     },
     bumpCounter(storeId, counter, label = '', by = 1) {
-      bump.run(storeId, counter, label, by);
+      bumpWebhookCounter(sqlite, storeId, counter, label, by);
     },
     markSeen(webhookId, originalDeliveryId, now) {
       return seen.run(webhookId, originalDeliveryId, now).changes > 0;
@@ -93,15 +90,15 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
   };
 }
 
-/** For writers inside a kysely transaction (the missed-webhook hook runs in the sync's page transaction). */
-export async function bumpCounter(db: Db, storeId: string, counter: WebhookCounter, label = '', by = 1): Promise<void> {
-  await db
-    .insertInto('webhook_counters')
-    .values({ store_id: storeId, counter, label, count: by })
-    .onConflict((oc) =>
-      oc.columns(['store_id', 'counter', 'label']).doUpdateSet((eb) => ({ count: eb('webhook_counters.count', '+', by) })),
-    )
-    .execute();
+const BUMP_COUNTER = `insert into webhook_counters (store_id, counter, label, count) values (?, ?, ?, ?)
+  on conflict (store_id, counter, label) do update set count = webhook_counters.count + excluded.count`;
+
+/**
+ * The one way a webhook counter goes up (the receiver's batches and the missed-webhook detector):
+ * synchronous, on the connection of the caller's transaction.
+ */
+export function bumpWebhookCounter(sqlite: BetterSqlite3.Database, storeId: string, counter: WebhookCounter, label = '', by = 1): void {
+  prepared(sqlite, BUMP_COUNTER).run(storeId, counter, label, by);
 }
 
 export async function setDeliveryFailures(db: Db, storeId: string, failures: number, now: number): Promise<void> {

@@ -16,9 +16,8 @@ import { SyncError } from '../sync-error.js';
 import { getCursor, setCursor } from '../../store/sync-runs.js';
 import type { GreenfieldClient } from './greenfield-client.js';
 import type { Invoice, PaymentMethod } from './greenfield-schemas.js';
-import { replaceInvoicePaymentsMany } from '../../store/invoice-payments.js';
 import { invoiceToRecord } from './invoice-record.js';
-import { ensureStoreTotals, getInvoices, upsertInvoices, type InvoiceRecord, type StatusChangeHook } from '../../store/invoices.js';
+import { createInvoiceWriter, ensureStoreTotals, getInvoices, type InvoiceRecord, type StatusChangeHook } from '../../store/invoices.js';
 
 /** The client calls the sync needs (a narrower type keeps fakes in tests small). */
 export type InvoiceApi = Pick<GreenfieldClient, 'listInvoices' | 'getInvoice' | 'getInvoicePaymentMethods'>;
@@ -396,7 +395,7 @@ export class InvoiceSyncJob implements SyncJob {
   /**
    * One transaction: the invoices, their payments, their totals, status-change hooks and the
    * cursor. The rows go through cached prepared statements on the connection behind the
-   * transaction (upsertInvoices, replaceInvoicePaymentsMany); the hooks write through `trx`.
+   * transaction (the store's InvoiceWriter); the hooks read through `trx` and write on that connection.
    */
   private async writePage(items: Item[], cursor: Cursor | undefined): Promise<number> {
     if (items.length === 0 && cursor === undefined) return 0;
@@ -406,11 +405,9 @@ export class InvoiceSyncJob implements SyncJob {
       const unknown = items.filter((i) => i.methods === undefined).map((i) => i.invoice.id);
       const previous = unknown.length > 0 ? await getInvoices(trx, unknown) : new Map<string, InvoiceRecord>();
       const recs = items.map(({ invoice, methods }) => invoiceToRecord(invoice, methods, methods === undefined ? previous.get(invoice.id) : undefined));
-      const results = upsertInvoices(this.sqlite, recs, now);
-      replaceInvoicePaymentsMany(
-        this.sqlite,
-        items.flatMap(({ invoice, methods }) => (methods === undefined ? [] : [{ invoiceId: invoice.id, methods }])),
-      );
+      const writer = createInvoiceWriter(this.sqlite);
+      const results = writer.upsertPage(recs, now);
+      writer.replacePayments(items.flatMap(({ invoice, methods }) => (methods === undefined ? [] : [{ invoiceId: invoice.id, methods }])));
       let written = 0;
       for (const [i, res] of results.entries()) {
         const rec = recs[i]!;
@@ -428,7 +425,7 @@ export class InvoiceSyncJob implements SyncJob {
             from: { status: prev.status, additionalStatus: prev.additionalStatus },
             to: { status: rec.status, additionalStatus: rec.additionalStatus },
             detectedAt: now,
-          });
+          }, this.sqlite);
         }
       }
       if (cursor) await setCursor(trx, this.source, JSON.stringify(cursor));
