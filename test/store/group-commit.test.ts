@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTransientDbError } from '../../exporter/src/webhooks/receiver.js';
+import { isTransientDbError } from '../../exporter/src/store/connection.js';
 import { openDatabase, type DatabaseHandle } from '../../exporter/src/store/connection.js';
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from '../../exporter/src/store/group-commit.js';
 import { tempDbPath } from '../helpers/tmp.js';

@@ -4,7 +4,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { RecentDelivery } from '../store/webhook-log.js';
-import { isTransientDbError, type WebhookReceiver } from '../webhooks/receiver.js';
+import { isTransientDbError } from '../store/connection.js';
+import type { WebhookReceiver } from '../webhooks/receiver.js';
 import { SIGNATURE_HEADER } from '../webhooks/signature.js';
 import type { Logger } from '../log.js';
 import { requireBearer } from './auth.js';

@@ -121,3 +121,11 @@ export function openDatabase(path: string): DatabaseHandle {
     },
   };
 }
+
+const TRANSIENT_SQLITE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CANTOPEN']);
+
+/** Faults worth a 503 (BTCPay retries it): a busy or full database, an I/O error. */
+export function isTransientDbError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && [...TRANSIENT_SQLITE].some((c) => code === c || code.startsWith(`${c}_`));
+}

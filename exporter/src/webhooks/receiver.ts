@@ -8,17 +8,18 @@
 // fsync, and the main thread never waits for SQLite. docs/webhooks.md and bench/RESULTS.md.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import { isTransientDbError } from '../store/connection.js';
 import type { Database } from '../store/schema.js';
 import type { Logger } from '../log.js';
-import type { InvoiceRecord } from '../store/invoices.js';
-import { UNKNOWN_LABEL } from '../metrics/labels.js';
-import { pruneBatch, type DeliveryLogEntry, type DeliveryResult } from '../store/webhook-log.js';
+import type { DeliveryLogEntry, DeliveryResult } from '../store/webhook-log.js';
+import { startLogRetention } from './log-retention.js';
 import { createRefreshDebouncer, type RefreshDebouncer, type RefreshInvoices } from './refresh-debouncer.js';
-import { KNOWN_EVENT_TYPES } from '../metrics/labels.js';
-import { parseWebhookBody, type InvoiceEvent } from './body-schemas.js';
+import { KNOWN_EVENT_TYPES, UNKNOWN_LABEL } from '../metrics/labels.js';
+import { parseWebhookBody } from './body-schemas.js';
 import { signaturePreview, verifySignature } from './signature.js';
-import { placeholderStatus, statusFromEvent } from './event-status.js';
-import type { CounterBump, DeliveryWriteResult, InvoiceChange, RecordJob } from '../store/webhook-deliveries.js';
+import { invoiceChange } from './event-status.js';
+import type { CounterBump, DeliveryWriteResult, RecordJob } from '../store/webhook-deliveries.js';
+import type { ParsedWebhook } from './body-schemas.js';
 import { createWebhookWriter } from '../store/write-thread.js';
 
 export interface WebhookReceiverOptions {
@@ -59,24 +60,96 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-/** Placeholder expiry for invoices only a webhook told us about: keeps them open until the sync knows better. */
-export const UNKNOWN_MONITORING_EXPIRATION = 253_402_300_799; // 9999-12-31T23:59:59Z
-
 type DeliveryIds = Pick<
   DeliveryLogEntry,
   'storeId' | 'webhookId' | 'deliveryId' | 'originalDeliveryId' | 'eventType' | 'invoiceId' | 'isRedelivery'
 >;
 
-const TRANSIENT_SQLITE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CANTOPEN']);
-
-/** Faults worth a 503 (BTCPay retries it): a busy or full database, an I/O error. */
-export function isTransientDbError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && [...TRANSIENT_SQLITE].some((c) => code === c || code.startsWith(`${c}_`));
-}
-
 function eventLabel(type: string): string {
   return KNOWN_EVENT_TYPES.includes(type) ? type : 'other';
+}
+
+/** Writes a request whose outcome is known without the database: its log row (if any) and counters. */
+type RecordRequest = (entry: DeliveryLogEntry | undefined, bumps: CounterBump[]) => Promise<unknown>;
+
+/** Step 1: the signature over the raw bytes. Returns the refusal (401), or undefined when the delivery is authentic. */
+function createAuthenticator(o: Pick<WebhookReceiverOptions, 'secret'>, log: Logger, record: RecordRequest) {
+  let warnedNoSecret = false;
+  if (o.secret === undefined) {
+    log.warn('no webhook secret is configured (BTCPAY_WEBHOOK_SECRET): every webhook delivery will be rejected with 401');
+  }
+  const refuse = async (reason: 'missing_signature' | 'bad_signature', signature: string | undefined, at: number): Promise<DeliveryOutcome> => {
+    await record({ receivedAt: at, verified: false, result: reason, httpStatus: 401, signaturePreview: signaturePreview(signature) }, [
+      { storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL },
+      { storeId: UNKNOWN_LABEL, counter: 'verification_failures', label: reason },
+    ]);
+    return { status: 401, result: reason };
+  };
+  return async (body: Uint8Array, signature: string | undefined, at: number): Promise<DeliveryOutcome | undefined> => {
+    if (o.secret === undefined) {
+      if (!warnedNoSecret) {
+        warnedNoSecret = true;
+        log.warn('webhook delivery rejected: no webhook secret is configured');
+      } else {
+        log.debug('webhook delivery rejected: no webhook secret is configured');
+      }
+      return refuse(signature === undefined || signature.trim() === '' ? 'missing_signature' : 'bad_signature', signature, at);
+    }
+    const check = verifySignature(body, signature, o.secret);
+    if (check.ok) return undefined;
+    log.warn({ reason: check.reason, signature: signaturePreview(signature), bytes: body.length }, 'webhook delivery failed verification');
+    return refuse(check.reason, signature, at);
+  };
+}
+
+/** The identifying fields of a parsed delivery, as its log row keeps them. */
+function deliveryIds(parsed: Extract<ParsedWebhook, { ok: true }>): DeliveryIds {
+  const e = parsed.event;
+  return {
+    storeId: e.storeId,
+    webhookId: e.webhookId,
+    deliveryId: e.deliveryId,
+    originalDeliveryId: e.originalDeliveryId ?? e.deliveryId,
+    eventType: e.type,
+    invoiceId: parsed.kind === 'invoice' ? parsed.event.invoiceId : null,
+    isRedelivery: e.isRedelivery ?? null,
+  };
+}
+
+/**
+ * Requests the rate limit refused (429), kept in memory and written once a second, so a flood
+ * costs one small write per second instead of one per request.
+ */
+function createRateLimitedCounter(record: RecordRequest, log: Logger) {
+  let pending = 0;
+  let timer: NodeJS.Timeout | undefined;
+  async function flush(): Promise<void> {
+    const n = pending;
+    if (n === 0) return;
+    pending = 0;
+    try {
+      await record(undefined, [{ storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL, by: n }]);
+    } catch (err) {
+      pending += n;
+      log.warn({ err }, 'could not record rate-limited webhook requests; will retry');
+    }
+  }
+  return {
+    count(): void {
+      pending += 1;
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void flush();
+      }, 1000);
+      timer.unref();
+    },
+    async close(): Promise<void> {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await flush();
+    },
+  };
 }
 
 export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceiver {
@@ -85,83 +158,17 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
   const refresh: RefreshDebouncer | undefined = o.refreshInvoices
     ? createRefreshDebouncer({ refreshInvoices: o.refreshInvoices, log, delayMs: o.refreshDelayMs })
     : undefined;
-  let warnedNoSecret = false;
-
-  if (o.secret === undefined) {
-    log.warn('no webhook secret is configured (BTCPAY_WEBHOOK_SECRET): every webhook delivery will be rejected with 401');
-  }
-
   const writer = createWebhookWriter({ sqlite: o.sqlite, db: o.db, log, worker: o.writerThread });
-  const record = (entry: DeliveryLogEntry | undefined, bumps: CounterBump[]) => {
+  const record: RecordRequest = (entry, bumps) => {
     const job: RecordJob = entry ? { kind: 'record', entry, bumps } : { kind: 'record', bumps };
     return writer.run(job);
   };
+  const authenticate = createAuthenticator(o, log, record);
+  const rateLimited = createRateLimitedCounter(record, log);
+  const retention = o.retention ? startLogRetention({ db: o.db, log, now, ...o.retention }) : undefined;
 
-  async function refuse(
-    reason: 'missing_signature' | 'bad_signature',
-    status: number,
-    signature: string | undefined,
-    at: number,
-  ): Promise<DeliveryOutcome> {
-    await record({ receivedAt: at, verified: false, result: reason, httpStatus: status, signaturePreview: signaturePreview(signature) }, [
-      { storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL },
-      { storeId: UNKNOWN_LABEL, counter: 'verification_failures', label: reason },
-    ]);
-    return { status, result: reason };
-  }
-
-  /**
-   * What the event may do to its invoice, decided without the database; the writer reads the
-   * stored invoice in the delivery's savepoint and applies the status precedence there.
-   */
-  function invoiceChange(e: InvoiceEvent): InvoiceChange {
-    const reported = statusFromEvent(e);
-    // For an invoice the database does not know yet. Amounts are unknown until the targeted
-    // fetch; see docs/webhooks.md for how this counts.
-    const s = reported ?? placeholderStatus(e);
-    const orderId = typeof e.metadata?.orderId === 'string' ? e.metadata.orderId : null;
-    const itemCode = typeof e.metadata?.itemCode === 'string' ? e.metadata.itemCode : null;
-    const placeholder: InvoiceRecord = {
-      id: e.invoiceId,
-      storeId: e.storeId,
-      status: s.status,
-      additionalStatus: s.additionalStatus,
-      currency: '',
-      amount: null,
-      btcPaidSats: 0,
-      createdTime: e.timestamp,
-      expirationTime: e.timestamp,
-      monitoringExpiration: UNKNOWN_MONITORING_EXPIRATION,
-      archived: false,
-      orderId,
-      itemCode,
-      amountsSynced: false,
-      statusSource: 'webhook',
-    };
-    return { invoiceId: e.invoiceId, storeId: e.storeId, reported, manuallyMarked: e.manuallyMarked === true, placeholder };
-  }
-
-  async function receive(body: Uint8Array, signature: string | undefined): Promise<DeliveryOutcome> {
-    const at = now();
-    if (o.secret === undefined) {
-      if (!warnedNoSecret) {
-        warnedNoSecret = true;
-        log.warn('webhook delivery rejected: no webhook secret is configured');
-      } else {
-        log.debug('webhook delivery rejected: no webhook secret is configured');
-      }
-      const reason = signature === undefined || signature.trim() === '' ? 'missing_signature' : 'bad_signature';
-      return refuse(reason, 401, signature, at);
-    }
-    const check = verifySignature(body, signature, o.secret);
-    if (!check.ok) {
-      log.warn({ reason: check.reason, signature: signaturePreview(signature), bytes: body.length }, 'webhook delivery failed verification');
-      return refuse(check.reason, 401, signature, at);
-    }
-
-    const preview = signaturePreview(signature);
-    // Decoded once: stored as the payload and parsed (no copy of the bytes).
-    const payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  /** Steps 2 and 3: parse the authentic body, then hand what it writes to the writer. */
+  async function accept(payload: string, preview: string | null, at: number): Promise<DeliveryOutcome> {
     const stores = new Set(o.storeIds());
     const parsed = parseWebhookBody(payload);
     if (!parsed.ok) {
@@ -176,20 +183,9 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
       );
       return { status: 400, result: 'malformed' };
     }
-
     const e = parsed.event;
     const event = eventLabel(e.type);
-    const invoiceId = parsed.kind === 'invoice' ? parsed.event.invoiceId : null;
-    const originalDeliveryId = e.originalDeliveryId ?? e.deliveryId;
-    const ids: DeliveryIds = {
-      storeId: e.storeId,
-      webhookId: e.webhookId,
-      deliveryId: e.deliveryId,
-      originalDeliveryId,
-      eventType: e.type,
-      invoiceId,
-      isRedelivery: e.isRedelivery ?? null,
-    };
+    const ids = deliveryIds(parsed);
     if (!stores.has(e.storeId)) {
       log.warn({ storeId: e.storeId, type: e.type }, 'verified webhook delivery from a store that is not configured');
       await record({ receivedAt: at, verified: true, result: 'unknown_store', httpStatus: 422, signaturePreview: preview, payload, ...ids }, [
@@ -199,31 +195,30 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
       return { status: 422, result: 'unknown_store' };
     }
 
-    let result: DeliveryResult;
-    let otherStore: string | undefined;
+    let outcome: DeliveryWriteResult;
     try {
-      ({ result, otherStore } = (await writer.run({
+      outcome = (await writer.run({
         kind: 'delivery',
         at,
         webhookId: e.webhookId,
-        originalDeliveryId,
+        originalDeliveryId: e.originalDeliveryId ?? e.deliveryId,
         entry: { signaturePreview: preview, payload, ...ids },
         storeId: e.storeId,
         event,
         ...(parsed.kind === 'invoice' ? { invoice: invoiceChange(parsed.event) } : {}),
-      })) as DeliveryWriteResult);
+      })) as DeliveryWriteResult;
     } catch (err) {
       const status = isTransientDbError(err) ? 503 : 500;
       log.error({ err, storeId: e.storeId, type: e.type, status }, 'webhook delivery could not be stored; BTCPay will retry it');
       await recordError(e.storeId, event, preview, ids, status, at);
       return { status, result: 'error' };
     }
+    const { result, otherStore } = outcome;
     if (otherStore !== undefined) {
-      log.warn({ invoiceId, storeId: e.storeId, knownStore: otherStore }, 'webhook names another store for a known invoice; invoice left unchanged');
+      log.warn({ invoiceId: ids.invoiceId, storeId: e.storeId, knownStore: otherStore }, 'webhook names another store for a known invoice; invoice left unchanged');
     }
-
-    log.debug({ storeId: e.storeId, type: e.type, invoiceId, result }, 'webhook delivery stored');
-    if (result === 'accepted' && invoiceId !== null) refresh?.schedule(e.storeId, invoiceId);
+    log.debug({ storeId: e.storeId, type: e.type, invoiceId: ids.invoiceId, result }, 'webhook delivery stored');
+    if (result === 'accepted' && ids.invoiceId) refresh?.schedule(e.storeId, ids.invoiceId);
     return { status: 200, result };
   }
 
@@ -238,77 +233,30 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): WebhookReceive
     }
   }
 
-  async function recordRefused(result: 'too_large' | 'malformed', status: number, signature: string | undefined): Promise<void> {
-    try {
-      await record({ receivedAt: now(), verified: false, result, httpStatus: status, signaturePreview: signaturePreview(signature) }, [
-        { storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL },
-      ]);
-    } catch (err) {
-      log.error({ err }, 'could not record a refused webhook request');
-    }
-  }
-
-  let rateLimited = 0;
-  async function flushRateLimited(): Promise<void> {
-    const n = rateLimited;
-    if (n === 0) return;
-    rateLimited = 0;
-    try {
-      await record(undefined, [{ storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL, by: n }]);
-    } catch (err) {
-      rateLimited += n;
-      log.warn({ err }, 'could not record rate-limited webhook requests; will retry');
-    }
-  }
-  let rateLimitTimer: NodeJS.Timeout | undefined;
-  function countRateLimited(): void {
-    rateLimited += 1;
-    if (!rateLimitTimer) {
-      rateLimitTimer = setTimeout(() => {
-        rateLimitTimer = undefined;
-        void flushRateLimited();
-      }, 1000);
-      rateLimitTimer.unref();
-    }
-  }
-
-  async function prune(): Promise<number> {
-    if (!o.retention) return 0;
-    let total = 0;
-    // Small batches, each its own statement, yielding in between so ingest is never held up.
-    for (let i = 0; i < 10_000; i++) {
-      const n = await pruneBatch(o.db, { now: now(), retentionDays: o.retention.retentionDays, maxRows: o.retention.maxRows });
-      total += n;
-      if (n === 0) break;
-      await new Promise((r) => setImmediate(r));
-    }
-    if (total > 0) log.debug({ deleted: total }, 'webhook log pruned');
-    return total;
-  }
-
-  let pruneTimer: NodeJS.Timeout | undefined;
-  let pruning: Promise<unknown> = Promise.resolve();
-  if (o.retention) {
-    const run = () => {
-      pruning = prune().catch((err: unknown) => log.warn({ err }, 'webhook log pruning failed'));
-    };
-    run();
-    pruneTimer = setInterval(run, o.retention.intervalMs ?? 60_000);
-    pruneTimer.unref();
-  }
-
   return {
-    receive,
-    recordRefused,
-    countRateLimited,
-    prune,
+    async receive(body, signature) {
+      const at = now();
+      const refused = await authenticate(body, signature, at);
+      if (refused) return refused;
+      // Decoded once: stored as the payload and parsed (no copy of the bytes).
+      const payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+      return accept(payload, signaturePreview(signature), at);
+    },
+    async recordRefused(result, status, signature) {
+      try {
+        await record({ receivedAt: now(), verified: false, result, httpStatus: status, signaturePreview: signaturePreview(signature) }, [
+          { storeId: UNKNOWN_LABEL, counter: 'requests', label: UNKNOWN_LABEL },
+        ]);
+      } catch (err) {
+        log.error({ err }, 'could not record a refused webhook request');
+      }
+    },
+    countRateLimited: () => rateLimited.count(),
+    prune: async () => (retention ? retention.prune() : 0),
     async close() {
-      if (pruneTimer) clearInterval(pruneTimer);
-      if (rateLimitTimer) clearTimeout(rateLimitTimer);
-      rateLimitTimer = undefined;
-      await flushRateLimited();
+      await retention?.close();
+      await rateLimited.close();
       refresh?.close();
-      await pruning;
       await writer.close();
     },
   };

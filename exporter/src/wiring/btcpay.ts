@@ -3,7 +3,8 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from '../store/schema.js';
-import type { Logger } from '../log.js';
+import type { LandingSource } from '../http/landing.js';
+import { maskSecret, type Logger } from '../log.js';
 import { forgetStores } from '../store/forget-stores.js';
 import type { StatusChangeHook } from '../store/invoices.js';
 import type { DemoBtcpay } from '../demo/btcpay-simulator/demo.js';
@@ -12,7 +13,21 @@ import { BtcpaySource, type JobHost } from '../sources/btcpay/source.js';
 export interface BtcpaySetup {
   source: BtcpaySource | undefined;
   demo: DemoBtcpay | undefined;
+  /** The landing page's entry for the demo's simulator. */
+  landing: LandingSource | undefined;
   close(): Promise<void>;
+}
+
+function demoLanding(demo: DemoBtcpay): LandingSource {
+  return {
+    name: 'BTCPay Server (built-in simulator)',
+    details: [
+      ['URL', demo.url],
+      ['Stores', demo.storeIds.join(', ')],
+      ['API key', maskSecret(demo.apiKey)],
+      ['Webhook secret', maskSecret(demo.webhookSecret)],
+    ],
+  };
 }
 
 export async function setupBtcpay(
@@ -64,5 +79,5 @@ export async function setupBtcpay(
     await demo?.close();
     throw err;
   }
-  return { source, demo, close: async () => demo?.close() };
+  return { source, demo, landing: demo ? demoLanding(demo) : undefined, close: async () => demo?.close() };
 }
