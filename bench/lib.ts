@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
-import { migrations } from '../exporter/src/db/migrations/index.js';
+import { migrations } from '../exporter/src/store/migrations/index.js';
 import { seedInvoices } from './seed.js';
 
 export const BENCH_DIR = join(PROJECT_ROOT, '.tmp', 'bench');

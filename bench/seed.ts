@@ -1,11 +1,11 @@
 // Seeds a database with N synthetic invoices fast (prepared statements, one transaction per
-// 50k rows), then rebuilds the running totals once with the same rules upsertInvoice applies.
-// Only for benchmarks: the exporter itself always writes through upsertInvoice.
-import { openDatabase } from '../exporter/src/db/connection.js';
-import { migrateToLatest } from '../exporter/src/db/migrator.js';
-import { countsAsRaised, isFinal } from '../exporter/src/btcpay/invoice-store.js';
-import { INVOICE_STATUSES, type InvoiceStatus } from '../exporter/src/db/schema.js';
-import { addDecimalStrings } from '../exporter/src/money.js';
+// 50k rows), then fills the running totals once with the store's reference, rebuildTotals.
+// Only for benchmarks: the exporter itself always writes through the store's InvoiceWriter.
+import { openDatabase } from '../exporter/src/store/connection.js';
+import { migrateToLatest } from '../exporter/src/store/migrator.js';
+import { countsAsRaised, isFinal } from '../exporter/src/store/invoices.js';
+import { rebuildTotals } from '../exporter/src/store/invoice-totals.js';
+import { INVOICE_STATUSES, type InvoiceStatus } from '../exporter/src/store/schema.js';
 
 export interface SeedOptions {
   invoices: number;
@@ -50,28 +50,8 @@ export async function seedInvoices(path: string, opts: SeedOptions): Promise<voi
       }
     })();
   }
-  // Totals, exactly as upsertInvoice would have left them.
-  h.sqlite.transaction(() => {
-    h.sqlite.exec('delete from invoice_status_totals; delete from store_totals; delete from store_raised_amounts;');
-    for (const store of stores) {
-      for (const status of INVOICE_STATUSES) {
-        const n = h.sqlite.prepare('select count(*) n from invoices where store_id = ? and status = ?').get(store, status) as { n: number };
-        h.sqlite.prepare('insert into invoice_status_totals values (?, ?, ?)').run(store, status, n.n);
-      }
-      const t = h.sqlite
-        .prepare('select coalesce(sum(btc_paid_sats),0) s, count(*) c from invoices where store_id = ? and counts_as_raised = 1')
-        .get(store) as { s: number; c: number };
-      const last = h.sqlite.prepare('select max(created_time) m from invoices where store_id = ?').get(store) as { m: number };
-      h.sqlite.prepare('insert into store_totals values (?, ?, ?, ?)').run(store, t.s, t.c, last.m);
-      let amount = '0';
-      for (const row of h.sqlite
-        .prepare('select amount from invoices where store_id = ? and counts_as_raised = 1')
-        .iterate(store) as Iterable<{ amount: string }>) {
-        amount = addDecimalStrings(amount, row.amount);
-      }
-      h.sqlite.prepare('insert into store_raised_amounts values (?, ?, ?)').run(store, 'USD', amount);
-    }
-  })();
+  // The running totals from the rows, by the store's reference (what the invoice writer would have left).
+  h.sqlite.transaction(() => rebuildTotals(h.sqlite))();
   h.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   await h.close();
 }

@@ -2,8 +2,8 @@
 // Command line: serve (default), sync (one run of every source, then exit), migrate, simulate.
 import { Command } from 'commander';
 import { ConfigError, DEFAULT_PORT, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/connection.js';
-import { migrateToLatest } from './db/migrator.js';
+import { openDatabase } from './store/connection.js';
+import { migrateToLatest } from './store/migrator.js';
 import { createLogger } from './log.js';
 import { startExporter } from './main.js';
 import { VERSION } from './version.js';
@@ -93,8 +93,8 @@ async function simulate(o: SimulateOptions): Promise<void> {
     return Number(v);
   };
   const [{ PERM }, { startDemoBtcpay }] = await Promise.all([
-    import('./btcpay/simulator/api-keys.js'),
-    import('./btcpay/simulator/demo.js'),
+    import('./demo/btcpay-simulator/api-keys.js'),
+    import('./demo/btcpay-simulator/demo.js'),
   ]);
   const sim = await startDemoBtcpay({
     log,

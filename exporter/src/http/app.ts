@@ -2,7 +2,7 @@
 // family that imports express; sources reach it through the small functions in AppDeps.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../store/schema.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { VERSION } from '../version.js';

@@ -2,9 +2,9 @@
 // ratio are derived here, from stored dates and the clock: they change with time, not with data.
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import { LIFECYCLE_STATES, fundingEndsAt, lifecycleState, releasedStagesRatio, type LifecycleState } from '../angor/lifecycle.js';
-import { rowToProjectInfo } from '../angor/project-store.js';
-import type { Database } from '../db/schema.js';
+import { LIFECYCLE_STATES, fundingEndsAt, lifecycleState, releasedStagesRatio, type LifecycleState } from '../sources/angor/lifecycle.js';
+import { rowToProjectInfo } from '../sources/angor/project-info.js';
+import type { Database } from '../store/schema.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 type ProjectGauge = Gauge<'project'>;

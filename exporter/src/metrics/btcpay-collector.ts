@@ -2,7 +2,7 @@
 // store_totals, store_raised_amounts): a handful of rows per store, whatever the history size.
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import { INVOICE_STATUSES, type Database } from '../db/schema.js';
+import { INVOICE_STATUSES, type Database } from '../store/schema.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export class BtcpayCollector implements Collector {

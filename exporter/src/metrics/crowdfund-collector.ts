@@ -2,8 +2,8 @@
 // queries per scrape (apps, progress, perk counts), whatever the number of invoices.
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { storedPerks } from '../btcpay/crowdfund/crowdfund-store.js';
+import type { Database } from '../store/schema.js';
+import { storedPerks } from '../store/crowdfund.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export const RAISED_STATES = ['settled', 'pending'] as const;

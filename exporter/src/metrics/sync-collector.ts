@@ -1,8 +1,8 @@
 // Sync health per source, read from sync_state and sync_error_counts (a few rows per scrape).
 import { Counter, Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { SYNC_ERROR_REASONS } from '../scheduler/sync-error.js';
+import type { Database } from '../store/schema.js';
+import { SYNC_ERROR_REASONS } from './labels.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export class SyncCollector implements Collector {

@@ -2,9 +2,8 @@
 // per scrape). Counters are persisted by the receiver, so they stay monotonic across restarts.
 import { Counter, Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { UNKNOWN_LABEL, VERIFICATION_FAILURE_REASONS } from '../btcpay/webhook-log.js';
-import { INVOICE_EVENT_TYPES } from '../btcpay/webhook-schemas.js';
+import type { Database } from '../store/schema.js';
+import { INVOICE_EVENT_TYPES, UNKNOWN_LABEL, VERIFICATION_FAILURE_REASONS } from './labels.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export class WebhookCollector implements Collector {
