@@ -103,6 +103,7 @@ const peers: number[] = [];
 let last: Awaited<ReturnType<typeof download>> | undefined;
 let serverPeakKb = 0;
 let serverIdleKb = 0;
+const pageMs: number[] = [];
 try {
   serverIdleKb = statusField(readFileSync(`/proc/${server.pid}/status`, 'utf8'), 'VmRSS');
   await download(server.url); // warm-up: page cache, JIT, connection
@@ -125,6 +126,15 @@ try {
     } finally {
       clearInterval(sampler);
     }
+  }
+  // Not a target: what the status page costs on this history (its 30-day chart and 24 h / 7 d sums
+  // read raised invoices by raise time through indexes; the rest are running totals).
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${server.url}/`);
+    const html = await res.text();
+    if (res.status !== 200 || !html.includes('rect class="bar"')) throw new Error(`status page answered ${res.status}`);
+    pageMs.push(performance.now() - t0);
   }
 } finally {
   await server.stop();
@@ -174,6 +184,7 @@ console.log(
   `HTTP CSV export of ${largest.toLocaleString('en')} invoices: median ${(h.median / 1000).toFixed(2)} s, max ${(h.max / 1000).toFixed(2)} s (n=${h.n}); ${last!.bytes.toLocaleString('en')} bytes, ${(last!.lines - 1).toLocaleString('en')} data lines; exporter RSS ${mb(serverIdleKb).toFixed(1)} MB idle before the first export, peak ${mb(serverPeakKb).toFixed(1)} MB while exporting`,
 );
 console.log(`peer (same rows and columns, bare SELECT iterate + join to /dev/null): median ${(p.median / 1000).toFixed(2)} s (n=${p.n}, ${peerRows.toLocaleString('en')} rows); export/peer ${(h.median / p.median).toFixed(2)}x`);
+console.log(`status page (GET /) on the same ${largest.toLocaleString('en')} invoices: median ${summary(pageMs).median.toFixed(0)} ms, max ${summary(pageMs).max.toFixed(0)} ms (n=${pageMs.length}; no target)`);
 for (const r of cli) {
   console.log(`CLI export --format csv, ${r.n.toLocaleString('en')} invoices: ${(r.wallMs / 1000).toFixed(2)} s wall (process start included), peak RSS ${r.peakMb.toFixed(1)} MB, ${r.rows.toLocaleString('en')} rows read back by csv-parse`);
 }
