@@ -11,6 +11,12 @@ export interface SeedOptions {
   invoices: number;
   stores?: string[];
   now?: number;
+  /**
+   * Also write payments (bench/export.ts): one accounted payment per raised invoice received within
+   * 15 min of its creation, a second one 5 min later for every 7th, none for every 50th raised
+   * invoice (marked settled), and an Invalid payment for Invalid invoices.
+   */
+  payments?: boolean;
 }
 
 export async function seedInvoices(path: string, opts: SeedOptions): Promise<void> {
@@ -23,6 +29,9 @@ export async function seedInvoices(path: string, opts: SeedOptions): Promise<voi
     btc_paid_sats, created_time, expiration_time, monitoring_expiration, archived, order_id, item_code,
     counts_as_raised, is_final, amounts_synced, status_source, updated_at)
     values (?, ?, ?, ?, 'USD', ?, ?, ?, ?, ?, 0, ?, null, ?, ?, 1, 'sync', ?)`);
+  const insertPayment = h.sqlite.prepare(`insert into invoice_payments (invoice_id, payment_method_id, payment_id,
+    received_date, value, fee, status) values (?, 'BTC-CHAIN', ?, ?, ?, '0', ?)`);
+  const btc = (sats: number) => `0.${String(sats).padStart(8, '0')}`;
   const span = 365 * 86400;
   const batch = 50_000;
   for (let start = 0; start < opts.invoices; start += batch) {
@@ -47,6 +56,16 @@ export async function seedInvoices(path: string, opts: SeedOptions): Promise<voi
           isFinal(status, created + 86400, now) ? 1 : 0,
           now,
         );
+        if (!opts.payments) continue;
+        const id = `bench${i.toString(36).padStart(8, '0')}`;
+        if (sats > 0 && i % 50 !== 2) {
+          const second = i % 7 === 0;
+          const first = second ? Math.floor(sats / 2) : sats;
+          insertPayment.run(id, `${id}-1`, created + (i % 900), btc(first), status === 'Settled' ? 'Settled' : 'Processing');
+          if (second) insertPayment.run(id, `${id}-2`, created + (i % 900) + 300, btc(sats - first), 'Settled');
+        } else if (status === 'Invalid') {
+          insertPayment.run(id, `${id}-1`, created + 60, btc(1000), 'Invalid');
+        }
       }
     })();
   }

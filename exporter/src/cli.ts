@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate.
+// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate, export.
 import { Command } from 'commander';
 import { ConfigError, DEFAULT_PORT, loadConfig, type Config } from './config.js';
 import { openDatabase } from './store/connection.js';
@@ -133,6 +133,19 @@ async function simulate(o: SimulateOptions): Promise<void> {
   process.on('SIGINT', stop);
 }
 
+/** The invoice export (export/run-export.ts); every failure is one line on stderr and exit code 2. */
+async function exportInvoices(o: Record<string, string | string[] | undefined>): Promise<void> {
+  const config = configOrExit();
+  const { runExport } = await import('./export/run-export.js');
+  try {
+    const n = await runExport(config.databasePath, o);
+    if (o.out !== '-') process.stderr.write(`exported ${n} invoice${n === 1 ? '' : 's'} to ${String(o.out)}\n`);
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+}
+
 const program = new Command()
   .name('crowdfund-exporter')
   .description('Prometheus exporter for BTCPay Server invoices, webhooks and crowdfunds, and Angor projects')
@@ -153,5 +166,19 @@ program
   .option('--legacy', 'behave like a BTCPay older than 2.4 (no includePaymentMethods)', false)
   .option('--webhook-url <url>', 'where the stores\' webhooks deliver', `http://127.0.0.1:${DEFAULT_PORT}/webhooks/btcpay`)
   .action(simulate);
+
+program
+  .command('export')
+  .description('write the stored invoices as CSV, JSON or NDJSON, as GET /api/invoices serves them, then exit')
+  .option('--format <format>', 'csv, json or ndjson', 'json')
+  .option('--store <id>', 'only this store')
+  .option('--status <status>', 'only this status (New, Processing, Settled, Expired, Invalid); repeatable', (v: string, all: string[]) => [...all, v], [])
+  .option('--from <time>', 'created at or after (unix seconds or ISO 8601)')
+  .option('--to <time>', 'created at or before (unix seconds or ISO 8601; a date alone means its whole day)')
+  .option('--raised <bool>', 'true: only invoices that count as raised; false: only those that do not')
+  .option('--out <file>', 'file to write (- for standard output); written only when complete')
+  // Usage errors (unknown option, missing value) end like any other export error: exit code 2.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(exportInvoices);
 
 program.parseAsync(process.argv).catch(fail);

@@ -13,6 +13,7 @@ import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './store/connection.js';
 import { isMigrated, migrateToLatest } from './store/migrator.js';
 import { createApp } from './http/app.js';
+import { invoiceExportRoutes } from './http/invoice-export-routes.js';
 import type { LandingSource } from './http/landing.js';
 import { webhookLandingSection, webhookRoutes } from './http/webhook-routes.js';
 import { createLogger, maskSecret, type Logger } from './log.js';
@@ -204,18 +205,23 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
       },
       landingSources: landingSources(config, demoLanding),
       webhookUrl: btcpay ? webhookUrl : undefined,
-      mount: webhooks
-        ? [
-            webhookRoutes({
-              receiver: webhooks,
-              recent,
-              log,
-              maxBodyBytes: config.webhooks.maxBodyBytes,
-              rateLimitPerSecond: config.webhooks.rateLimitPerSecond,
-              apiToken: config.metricsToken,
-            }),
-          ]
-        : [],
+      grafanaUrl: config.grafanaUrl,
+      now: opts.now,
+      mount: [
+        invoiceExportRoutes({ databasePath: database.path, adminToken: config.adminToken, log }),
+        ...(webhooks
+          ? [
+              webhookRoutes({
+                receiver: webhooks,
+                recent,
+                log,
+                maxBodyBytes: config.webhooks.maxBodyBytes,
+                rateLimitPerSecond: config.webhooks.rateLimitPerSecond,
+                apiToken: config.metricsToken,
+              }),
+            ]
+          : []),
+      ],
       landingSections: webhooks ? webhookLandingSection(recent) : undefined,
     });
 

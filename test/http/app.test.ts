@@ -93,7 +93,7 @@ describe('HTTP routes with tokens and secrets', async () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
-    expect(html).toContain('mode <span class="mode">live</span>');
+    expect(html).toContain('mode <span class="mode live">live</span>');
     expect(html).toContain('http://127.0.0.1:9');
     expect(html).toContain('StoreOne');
     expect(html).toContain('https://metrics.example.org/webhooks/btcpay');

@@ -2,6 +2,7 @@
 // store_totals, store_raised_amounts): a handful of rows per store, whatever the history size.
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
+import { readInvoiceTotals, storesOf } from '../store/running-totals.js';
 import { INVOICE_STATUSES, type Database } from '../store/schema.js';
 import type { Collector, PromRegistry } from './registry.js';
 
@@ -50,18 +51,14 @@ export class BtcpayCollector implements Collector {
   }
 
   async collect(): Promise<void> {
-    const [totals, statusRows, amounts] = await Promise.all([
-      this.db.selectFrom('store_totals').selectAll().execute(),
-      this.db.selectFrom('invoice_status_totals').selectAll().execute(),
-      this.db.selectFrom('store_raised_amounts').selectAll().execute(),
-    ]);
+    const read = await readInvoiceTotals(this.db);
+    const { stores: totals, statuses: statusRows, amounts } = read;
     this.invoices.reset();
     this.raisedSats.reset();
     this.contributions.reset();
     this.raisedAmount.reset();
     this.lastCreated.reset();
-    const stores = new Set([...totals.map((t) => t.store_id), ...statusRows.map((r) => r.store_id)]);
-    for (const store of stores) {
+    for (const store of storesOf(read)) {
       for (const status of INVOICE_STATUSES) this.invoices.set({ store, status }, 0);
     }
     for (const r of statusRows) this.invoices.set({ store: r.store_id, status: r.status }, r.invoices);

@@ -4,6 +4,7 @@ import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { storedPerks } from '../store/crowdfund.js';
+import { readCrowdfundTotals } from '../store/running-totals.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export const RAISED_STATES = ['settled', 'pending'] as const;
@@ -42,11 +43,7 @@ export class CrowdfundCollector implements Collector {
   }
 
   async collect(): Promise<void> {
-    const [apps, progress, perkRows] = await Promise.all([
-      this.db.selectFrom('crowdfund_apps').selectAll().execute(),
-      this.db.selectFrom('crowdfund_progress').selectAll().execute(),
-      this.db.selectFrom('crowdfund_perk_contributions').selectAll().execute(),
-    ]);
+    const { apps, progress, perks: perkRows } = await readCrowdfundTotals(this.db);
     for (const g of [this.info, this.target, this.raised, this.raisedSats, this.contributors, this.perks, this.start, this.end, this.windowStart]) {
       g.reset();
     }
