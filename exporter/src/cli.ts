@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate.
+// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate,
+// history (OpenMetrics with timestamps for backfilling Prometheus).
 import { Command } from 'commander';
 import { ConfigError, DEFAULT_PORT, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
+import { DEFAULT_INSTANCE, DEFAULT_JOB, DEFAULT_STEP } from './history/defaults.js';
 import { createLogger } from './log.js';
 import { startExporter } from './main.js';
 import { VERSION } from './version.js';
@@ -133,6 +135,13 @@ async function simulate(o: SimulateOptions): Promise<void> {
   process.on('SIGINT', stop);
 }
 
+/** The database's history for `promtool tsdb create-blocks-from openmetrics` (docs/history.md). */
+async function history(options: Record<string, unknown>): Promise<void> {
+  const config = configOrExit();
+  const { runHistory } = await import('./history/command.js');
+  process.exitCode = await runHistory(config.databasePath, options);
+}
+
 const program = new Command()
   .name('crowdfund-exporter')
   .description('Prometheus exporter for BTCPay Server invoices, webhooks and crowdfunds, and Angor projects')
@@ -153,5 +162,20 @@ program
   .option('--legacy', 'behave like a BTCPay older than 2.4 (no includePaymentMethods)', false)
   .option('--webhook-url <url>', 'where the stores\' webhooks deliver', `http://127.0.0.1:${DEFAULT_PORT}/webhooks/btcpay`)
   .action(simulate);
+
+program
+  .command('history')
+  .description('write the database\'s history as OpenMetrics with timestamps, for promtool tsdb create-blocks-from openmetrics')
+  .requiredOption('--out <file>', 'where to write it (- for stdout)')
+  .option('--step <duration>', 'time between samples: 15m, 1h, 1d, ...', DEFAULT_STEP)
+  .option('--from <time>', 'no sample before this time (unix seconds or ISO 8601; default: the first invoice)')
+  .option('--until <time>', 'no sample after this time (default: the last step boundary at least 3 hours ago)')
+  .option('--job <name>', 'job label: the Prometheus scrape job of the exporter', DEFAULT_JOB)
+  .option('--instance <address>', 'instance label: the scrape target of the exporter', DEFAULT_INSTANCE)
+  .option('--wait-for-sync <seconds>', 'first wait up to this long for the exporter\'s first BTCPay sync')
+  // Bad input is one line on stderr and exit 2, like a bad configuration.
+  .showSuggestionAfterError(false)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(history);
 
 program.parseAsync(process.argv).catch(fail);

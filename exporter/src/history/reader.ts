@@ -1,0 +1,79 @@
+// What the history reads from the store: the raised invoices of a store ordered by raise time, and
+// the creation times of its invoices. Raw better-sqlite3 statements iterated row by row, so memory
+// does not grow with the number of invoices (SQLite sorts in its own bounded cache and temp files).
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** One invoice that counts as raised now (invoices.counts_as_raised, the live collectors' rule). */
+export interface RaisedInvoice {
+  /** Raise time: the latest received_date of its accounted payments, else its creation time. */
+  at: number;
+  /** invoices.btc_paid_sats: what btcpay_raised_sats adds for it. */
+  sats: number;
+  currency: string;
+  /** Exact decimal price; null for a top-up invoice without an amount. */
+  amount: string | null;
+}
+
+/** The tables the history reads; a database without them was never migrated. */
+const REQUIRED_TABLES = ['invoices', 'invoice_payments', 'store_totals'] as const;
+
+/**
+ * Raise time per raised invoice. Accounted payments are those not Invalid (the sync stores
+ * BTCPay's accounted payments only; the filter keeps it true whatever is stored).
+ */
+const RAISED = `
+  select i.store_id, i.btc_paid_sats as sats, i.currency, i.amount,
+         coalesce((select max(p.received_date) from invoice_payments p
+                   where p.invoice_id = i.id and p.status <> 'Invalid'), i.created_time) as at
+  from invoices i
+  where i.counts_as_raised = 1`;
+
+export class HistoryReader {
+  constructor(private readonly sqlite: BetterSqlite3.Database) {}
+
+  /** Tables the history needs that the database lacks (empty: it can be read). */
+  missingTables(): string[] {
+    const have = new Set(
+      (this.sqlite.prepare("select name from sqlite_master where type = 'table'").all() as Array<{ name: string }>).map((r) => r.name),
+    );
+    return REQUIRED_TABLES.filter((t) => !have.has(t));
+  }
+
+  /** Creation time of the oldest invoice of any store, or undefined when there is none. */
+  earliestInvoice(): number | undefined {
+    const row = this.sqlite.prepare('select min(created_time) as t from invoices').get() as { t: number | null };
+    return row.t ?? undefined;
+  }
+
+  /** Every store the live collector exports (store_totals), plus any store an invoice names. */
+  stores(): string[] {
+    const rows = this.sqlite
+      .prepare('select store_id from store_totals union select distinct store_id from invoices order by 1')
+      .all() as Array<{ store_id: string }>;
+    return rows.map((r) => r.store_id);
+  }
+
+  /** Price currencies of a store's raised invoices that have a price (btcpay_raised_amount series). */
+  raisedCurrencies(store: string): string[] {
+    const rows = this.sqlite
+      .prepare('select distinct currency from invoices where store_id = ? and counts_as_raised = 1 and amount is not null order by 1')
+      .all(store) as Array<{ currency: string }>;
+    return rows.map((r) => r.currency);
+  }
+
+  /** A store's raised invoices (only those priced in `currency`, when given) raised by `until`, oldest raise first. */
+  raised(store: string, until: number, currency?: string): IterableIterator<RaisedInvoice> {
+    const byCurrency = currency === undefined ? '' : ' and i.currency = @currency and i.amount is not null';
+    const stmt = this.sqlite.prepare(
+      `select at, sats, currency, amount from (${RAISED} and i.store_id = @store${byCurrency}) where at <= @until order by at`,
+    );
+    return stmt.iterate(currency === undefined ? { store, until } : { store, until, currency }) as IterableIterator<RaisedInvoice>;
+  }
+
+  /** Creation times of a store's invoices up to `until`, ascending. */
+  created(store: string, until: number): IterableIterator<{ at: number }> {
+    return this.sqlite
+      .prepare('select created_time as at from invoices where store_id = ? and created_time <= ? order by created_time')
+      .iterate(store, until) as IterableIterator<{ at: number }>;
+  }
+}
