@@ -1,6 +1,11 @@
 // The history command's flags: durations, times, and the checks between them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { parseDuration, parseHistoryArgs, parseTime } from '../../exporter/src/history/args.js';
+import { DEFAULT_INSTANCE, DEFAULT_JOB } from '../../exporter/src/history/defaults.js';
+import { PROJECT_ROOT } from '../../exporter/src/version.js';
 
 const NOW = 1_750_000_000; // 2025-06-15T15:06:40Z
 const base = { out: 'h.om', step: '1h', job: 'crowdfund-exporter', instance: 'exporter:9861' };
@@ -51,5 +56,15 @@ describe('history flags', () => {
     // --until equal to --from, or to now, is fine (both inclusive).
     expect(error({ ...base, from: '1749000000', until: '1749000000' })).toBeUndefined();
     expect(error({ ...base, until: String(NOW) })).toBeUndefined();
+  });
+});
+
+describe('history defaults', () => {
+  it('--job and --instance default to the compose scrape job and target, so history and scrapes are one series', () => {
+    const config = parse(readFileSync(join(PROJECT_ROOT, 'prometheus/prometheus.yml'), 'utf8')) as {
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    const job = config.scrape_configs.find((j) => j.job_name === DEFAULT_JOB);
+    expect(job?.static_configs.flatMap((c) => c.targets)).toEqual([DEFAULT_INSTANCE]);
   });
 });

@@ -65,15 +65,22 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(raw as object)).not.toContain('version');
   });
 
-  it('runs the exporter, Prometheus, Grafana and Alertmanager', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'exporter', 'grafana', 'prometheus']);
+  it('runs the exporter, Prometheus, Grafana and Alertmanager, and the one-shot backfill', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'backfill', 'backfill-history', 'exporter', 'grafana', 'prometheus']);
   });
 
-  it.each(Object.entries(compose.services))('%s: pinned image, restart policy, healthcheck', (_name, svc) => {
+  // One-shot services run to completion: restarted only on failure, with nothing to health-check.
+  const ONE_SHOT = ['backfill', 'backfill-history'];
+
+  it.each(Object.entries(compose.services))('%s: pinned image, restart policy, healthcheck', (name, svc) => {
     expect(svc.image).toBeDefined();
     if (svc.build === undefined) {
       const tag = svc.image!.split(':')[1] ?? '';
       expect(tag, `${svc.image} must pin a version`).toMatch(/^v?\d+\.\d+\.\d+/);
+    }
+    if (ONE_SHOT.includes(name)) {
+      expect(svc.restart).toBe('on-failure');
+      return;
     }
     expect(['always', 'unless-stopped', 'on-failure']).toContain(svc.restart);
     expect(svc.healthcheck?.test[0]).toMatch(/^CMD/);

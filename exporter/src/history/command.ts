@@ -54,8 +54,10 @@ function openReadOnly(path: string): BetterSqlite3.Database {
 }
 
 /**
- * Whether the exporter finished its first sync of every BTCPay store it follows: each store in
- * store_totals has a successful `btcpay:<store>` run. False while the file or its tables are missing.
+ * Whether the exporter finished its first sync: some source finished a run, none is still in its
+ * first run, and every BTCPay store it follows (store_totals) synced successfully once. A source
+ * that fails (an unreachable Angor relay) does not hold the history back; a store that never
+ * synced does. False while the file or its tables are missing.
  */
 function firstSyncDone(path: string): boolean {
   if (!existsSync(path)) return false;
@@ -64,12 +66,13 @@ function firstSyncDone(path: string): boolean {
     sqlite = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
     const row = sqlite
       .prepare(
-        `select count(*) as stores,
-                sum(case when s.last_success_at is not null then 1 else 0 end) as synced
-         from store_totals t left join sync_state s on s.source = 'btcpay:' || t.store_id`,
+        `select (select count(*) from sync_state where last_outcome is not null) as finished,
+                (select count(*) from sync_state where last_outcome is null) as first_runs,
+                (select count(*) from store_totals t left join sync_state s on s.source = 'btcpay:' || t.store_id
+                 where s.last_success_at is null) as unsynced_stores`,
       )
-      .get() as { stores: number; synced: number | null };
-    return row.stores > 0 && row.synced === row.stores;
+      .get() as { finished: number; first_runs: number; unsynced_stores: number };
+    return row.finished > 0 && row.first_runs === 0 && row.unsynced_stores === 0;
   } catch {
     return false; // not created or not migrated yet
   } finally {
@@ -86,7 +89,7 @@ async function waitForFirstSync(path: string, seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   while (!firstSyncDone(path)) {
     if (Date.now() >= deadline) {
-      throw new Error(`no finished first BTCPay sync in ${path} after ${seconds} s (--wait-for-sync)`);
+      throw new Error(`the exporter's first sync did not finish in ${path} within ${seconds} s (--wait-for-sync)`);
     }
     await sleep(1000);
   }
