@@ -2,7 +2,7 @@
 // and the checks between them. Every error is one sentence naming the flag.
 import { z } from 'zod';
 import { DEFAULT_UNTIL_AGE_SECONDS } from './defaults.js';
-import { floorToStep } from './history.js';
+import { floorToStep } from './series.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
 

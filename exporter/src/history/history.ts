@@ -1,8 +1,9 @@
-// The history of the BTCPay series, rebuilt from the store for backfilling Prometheus
-// (docs/history.md). The rule: an invoice that counts as raised now counts from its raise time
-// (the latest received_date of its accounted payments, of any payment method; its creation time
-// when it has none, e.g. marked settled), so the value at t sums the invoices raised by t, with
-// the live collectors' own figures per invoice (btc_paid_sats, the price in its currency).
+// The history of the BTCPay series (and, in crowdfund.ts, two Crowdfund-app series), rebuilt
+// from the store for backfilling Prometheus (docs/history.md). The rule: an invoice that counts
+// as raised now counts from its raise time (the latest received_date of its accounted payments,
+// of any payment method; its creation time when it has none, e.g. marked settled), so the value
+// at t sums the invoices raised by t, with the live collectors' own figures per invoice
+// (btc_paid_sats, the price in its currency).
 //
 // Output: one family after the other, one series after the other, one sample per step boundary.
 // Each series is one pass over its rows in raise-time order (an index or SQLite's sorter), folded
@@ -10,8 +11,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { BTCPAY_METRICS } from '../metrics/btcpay-collector.js';
 import { Decimal, parseDecimal, plain } from '../money.js';
-import { BufferedWriter, EOF_LINE, familyHeader, formatLabels, formatValue, type Labels } from './openmetrics.js';
-import { HistoryReader } from './reader.js';
+import { BufferedWriter, EOF_LINE, familyHeader, formatLabels, formatValue } from './openmetrics.js';
+import { crowdfundFamilies } from './crowdfund.js';
+import { HistoryReader, type RaisedInvoice } from './reader.js';
+import { ceilToStep, floorToStep, withTarget, type FamilySpec, type HistoryRange, type SeriesSpec } from './series.js';
+
 
 export interface HistoryOptions {
   /** Seconds between samples; samples sit at multiples of it since the unix epoch. */
@@ -25,13 +29,6 @@ export interface HistoryOptions {
   instance: string;
 }
 
-export interface HistoryRange {
-  /** First and last sample time (both step boundaries), start ≤ end. */
-  start: number;
-  end: number;
-  step: number;
-}
-
 export interface HistorySummary {
   range: HistoryRange | undefined;
   /** Why nothing was written: no invoice at all, or no step boundary between the first invoice (or --from) and --until. */
@@ -41,9 +38,6 @@ export interface HistorySummary {
   samples: number;
 }
 
-export const ceilToStep = (t: number, step: number): number => Math.ceil(t / step) * step;
-export const floorToStep = (t: number, step: number): number => Math.floor(t / step) * step;
-
 /** The step boundaries from the first invoice (or --from, if later) to --until; undefined when there are none. */
 export function historyRange(earliestInvoice: number, opts: Pick<HistoryOptions, 'step' | 'from' | 'until'>): HistoryRange | undefined {
   const start = ceilToStep(Math.max(earliestInvoice, opts.from ?? -Infinity), opts.step);
@@ -51,107 +45,98 @@ export function historyRange(earliestInvoice: number, opts: Pick<HistoryOptions,
   return start <= end ? { start, end, step: opts.step } : undefined;
 }
 
-/** One series: its labels and a fold over time-ordered rows. */
-interface SeriesSpec<E extends { at: number }> {
-  labels: Labels;
-  rows: () => IterableIterator<E>;
-  /** A fresh running value per pass. */
-  fold: () => { add(row: E): void; value(): number };
-  /** Leave out the boundaries before its first row (the live series appears with its first row too). */
-  fromFirstRow?: boolean;
-}
-
-interface FamilySpec {
-  name: string;
-  help: string;
-  series: Array<SeriesSpec<{ at: number }>>;
-}
-
-async function writeSeries<E extends { at: number }>(w: BufferedWriter, name: string, s: SeriesSpec<E>, range: HistoryRange): Promise<number> {
-  const prefix = `${name}${formatLabels(s.labels)} `;
-  const acc = s.fold();
-  const rows = s.rows();
-  let samples = 0;
+/** The running value of time-ordered rows at every boundary: one pass, the statement freed at the end. */
+function* folded<E extends { at: number }>(
+  rows: IterableIterator<E>,
+  fold: { add(row: E): void; value(): number },
+  range: HistoryRange,
+  fromFirstRow = false,
+): Generator<readonly [number, number]> {
   let seen = false;
   try {
     let next = rows.next();
     for (let t = range.start; t <= range.end; t += range.step) {
       while (!next.done && next.value.at <= t) {
-        acc.add(next.value);
+        fold.add(next.value);
         seen = true;
         next = rows.next();
       }
-      if (s.fromFirstRow && !seen) continue;
-      await w.write(`${prefix}${formatValue(acc.value())} ${t}\n`);
-      samples += 1;
+      // The live series appears with its first row (btcpay_raised_amount), so does this one.
+      if (fromFirstRow && !seen) continue;
+      yield [t, fold.value()];
     }
   } finally {
     rows.return?.(); // frees the statement when rows after the last boundary were left unread
   }
+}
+
+async function writeSeries(w: BufferedWriter, name: string, s: SeriesSpec, range: HistoryRange): Promise<number> {
+  const prefix = `${name}${formatLabels(s.labels)} `;
+  let samples = 0;
+  for await (const [t, v] of s.samples(range)) {
+    await w.write(`${prefix}${formatValue(v)} ${t}\n`);
+    samples += 1;
+  }
   return samples;
 }
+
+const sum = () => {
+  let v = 0;
+  return { add: (n: number) => (v += n), value: () => v };
+};
 
 function btcpayFamilies(reader: HistoryReader, opts: HistoryOptions): FamilySpec[] {
   const m = BTCPAY_METRICS;
   const stores = reader.stores();
-  const base = (labels: Labels): Labels => [...labels, ['job', opts.job], ['instance', opts.instance]];
-  const sum = () => {
-    let v = 0;
-    return { add: (n: number) => (v += n), value: () => v };
-  };
+  const storeLabels = (store: string) => withTarget([['store', store]], opts);
   return [
     {
       ...m.raisedSats,
       series: stores.map((store) => ({
-        labels: base([['store', store]]),
-        rows: () => reader.raised(store, opts.until),
-        fold: () => {
+        labels: storeLabels(store),
+        samples: (range) => {
           const s = sum();
-          return { add: (r: { sats: number }) => s.add(r.sats), value: s.value };
+          return folded(reader.raised(store, opts.until), { add: (r) => s.add(r.sats), value: s.value }, range);
         },
       })),
     },
     {
       ...m.contributions,
       series: stores.map((store) => ({
-        labels: base([['store', store]]),
-        rows: () => reader.raised(store, opts.until),
-        fold: () => {
+        labels: storeLabels(store),
+        samples: (range) => {
           const s = sum();
-          return { add: () => s.add(1), value: s.value };
+          return folded(reader.raised(store, opts.until), { add: () => s.add(1), value: s.value }, range);
         },
       })),
     },
     {
       ...m.raisedAmount,
       series: stores.flatMap((store) =>
-        reader.raisedCurrencies(store).map((currency) => ({
-          labels: base([
-            ['store', store],
-            ['currency', currency],
-          ]),
-          rows: () => reader.raised(store, opts.until, currency),
-          fold: () => {
-            let total = new Decimal(0);
-            // The exact sum, then the float the live collector makes of it (Number of the decimal string).
-            return { add: (r: { amount: string | null }) => (total = total.plus(parseDecimal(r.amount ?? '0'))), value: () => Number(plain(total)) };
-          },
-          fromFirstRow: true,
-        })),
+        reader.raisedCurrencies(store).map(
+          (currency): SeriesSpec => ({
+            labels: withTarget([['store', store], ['currency', currency]], opts),
+            samples: (range) => {
+              let total = new Decimal(0);
+              // The exact sum, then the float the live collector makes of it (Number of the decimal string).
+              const fold = { add: (r: RaisedInvoice) => (total = total.plus(parseDecimal(r.amount ?? '0'))), value: () => Number(plain(total)) };
+              return folded(reader.raised(store, opts.until, currency), fold, range, true);
+            },
+          }),
+        ),
       ),
     },
     {
       ...m.lastCreated,
       series: stores.map((store) => ({
-        labels: base([['store', store]]),
-        rows: () => reader.created(store, opts.until),
-        fold: () => {
+        labels: storeLabels(store),
+        samples: (range) => {
           let last = 0;
-          return { add: (r: { at: number }) => (last = r.at), value: () => last };
+          return folded(reader.created(store, opts.until), { add: (r) => (last = r.at), value: () => last }, range);
         },
       })),
     },
-  ] as FamilySpec[];
+  ];
 }
 
 /** Writes the whole history, ending with `# EOF`, through `w` (which the caller ends). */
@@ -167,7 +152,7 @@ export async function writeHistory(sqlite: BetterSqlite3.Database, w: BufferedWr
     samples: 0,
   };
   if (range) {
-    for (const family of btcpayFamilies(reader, opts)) {
+    for (const family of [...btcpayFamilies(reader, opts), ...crowdfundFamilies(sqlite, opts)]) {
       if (family.series.length === 0) continue;
       await w.write(familyHeader(family.name, 'gauge', family.help));
       summary.families.push(family.name);
