@@ -1,8 +1,8 @@
 // Benchmark of `crowdfund-exporter history` (issue 13): 100,000 invoices over a year at --step 1h
 // in under 10 s, with memory flat in the number of invoices (25,000 vs 100,000 in the same run).
 // Each size runs the built CLI (dist/) as a user would, three times; peak RSS is the kernel's
-// VmHWM, written at exit by peak-rss-on-exit.mjs. Peers in the same run: the same rows read by
-// SQLite alone (what the history cannot go below), and promtool turning the file into blocks.
+// VmHWM, written at exit by peak-rss-on-exit.mjs. Peers in the same run: the history's reads alone
+// (HistoryReader without fold or output: what it cannot go below), and promtool on the file.
 //   npm run bench:history        (BENCH_HISTORY_SIZES=25000,100000 by default)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -13,6 +13,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from '../exporter/src/db/connection.js';
 import { migrateToLatest } from '../exporter/src/db/migrator.js';
 import { migrations } from '../exporter/src/db/migrations/index.js';
+import { HistoryReader } from '../exporter/src/history/reader.js';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
 import { BENCH_DIR, machine, summary } from './lib.js';
 
@@ -113,17 +114,17 @@ async function runHistoryCli(db: string, out: string, statusFile: string): Promi
   return { seconds, peakRssMb: hwm / 1024, cpuSeconds: status.cpuSeconds.user + status.cpuSeconds.system, bytes: statSync(out).size, stderr: stderr.trim() };
 }
 
-/** The peer: the rows every series reads, by SQLite alone (no JavaScript fold, no output). */
-function sqliteAlone(db: string): number {
+/** The peer: the reads of every series (HistoryReader, rows into JavaScript) without the fold or any output. */
+function readsAlone(db: string): number {
   const sqlite = new BetterSqlite3(db, { readonly: true });
   const t0 = performance.now();
-  for (const store of STORES) {
-    const q = sqlite.prepare(`select count(*) from (select coalesce((select max(p.received_date) from invoice_payments p
-      where p.invoice_id = i.id and p.status <> 'Invalid'), i.created_time) as at from invoices i
-      where i.counts_as_raised = 1 and i.store_id = ? order by at)`);
-    // raised_sats, contributions, and one pass per currency (three here), as the history reads them.
-    for (let pass = 0; pass < 2 + CURRENCIES.length; pass++) q.get(store);
-    sqlite.prepare('select count(*) from (select created_time from invoices where store_id = ? order by created_time)').get(store);
+  const reader = new HistoryReader(sqlite);
+  reader.materialise(NOW);
+  for (const store of reader.stores()) {
+    // raised_sats, contributions, and one pass per currency, as the history reads them.
+    for (let pass = 0; pass < 2; pass++) for (const _ of reader.raised(store, NOW));
+    for (const currency of reader.raisedCurrencies(store)) for (const _ of reader.raised(store, NOW, currency));
+    for (const _ of reader.created(store, NOW));
   }
   const seconds = (performance.now() - t0) / 1000;
   sqlite.close();
@@ -160,7 +161,7 @@ for (const n of SIZES) {
     max: s.max,
     rss: Math.max(...runs.map((r) => r.peakRssMb)),
     cpu: summary(runs.map((r) => r.cpuSeconds)).median,
-    peer: summary([0, 1, 2].map(() => sqliteAlone(db))).median,
+    peer: summary([0, 1, 2].map(() => readsAlone(db))).median,
     promtool: promtoolSeconds(out, join(BENCH_DIR, `history-${n}-blocks`)),
     bytes: runs[0]!.bytes,
     line: runs[0]!.stderr,
@@ -168,13 +169,15 @@ for (const n of SIZES) {
   rows.push(row);
   process.stdout.write(
     `${n.toLocaleString('en')} invoices: history ${row.median.toFixed(2)} s median, ${row.max.toFixed(2)} s max of ${RUNS} (CPU ${row.cpu.toFixed(2)} s), ` +
-      `peak RSS ${row.rss.toFixed(1)} MB, ${(row.bytes / 1e6).toFixed(1)} MB written; SQLite alone ${row.peer.toFixed(2)} s; ` +
+      `peak RSS ${row.rss.toFixed(1)} MB, ${(row.bytes / 1e6).toFixed(1)} MB written; its reads alone ${row.peer.toFixed(2)} s; ` +
       `promtool ${row.promtool === undefined ? 'not installed' : `${row.promtool.toFixed(2)} s`}\n  ${row.line}\n`,
   );
 }
 const largest = rows.at(-1)!;
 const smallest = rows[0]!;
+const target = rows.find((r) => r.n === 100_000);
 const rssRatio = largest.rss / smallest.rss;
 process.stdout.write(`peak RSS ratio ${largest.n.toLocaleString('en')} / ${smallest.n.toLocaleString('en')} invoices: ${rssRatio.toFixed(2)}; load average after: ${loadavg()[0]!.toFixed(2)}\n`);
-const pass = largest.n >= 100_000 && largest.max < TARGET_SECONDS && rssRatio < 1.25;
+// The target is judged on the 100,000-invoice row (every run of it), memory across all sizes.
+const pass = target !== undefined && target.max < TARGET_SECONDS && rssRatio < 1.25;
 process.stdout.write(`RESULT history: ${pass ? 'PASS' : 'MISS'} (target: ${TARGET_SECONDS} s at 100,000 invoices, peak RSS flat within 25%)\n`);
