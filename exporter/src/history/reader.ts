@@ -40,7 +40,11 @@ export class HistoryReader {
    * connection; on disk, its size does not count against memory.
    */
   materialise(until: number): void {
+    // better-sqlite3's default page cache is 16 MB per database, which a large history fills (the
+    // temporary table and its index builds too): 2 MB each keeps memory flat at any size.
+    this.sqlite.pragma('cache_size = -2000');
     this.sqlite.pragma('temp_store = FILE');
+    this.sqlite.pragma('temp.cache_size = -2000');
     this.sqlite.exec('drop table if exists temp.history_raised');
     this.sqlite.prepare(`create temp table history_raised as select store_id, at, sats, currency, amount from (${RAISED}) where at <= ?`).run(until);
     this.sqlite.exec(`create index temp.history_raised_time on history_raised (store_id, at);
