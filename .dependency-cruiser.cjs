@@ -65,6 +65,13 @@ module.exports = {
       to: { path: `${SRC}(http|scheduler|webhooks|wiring|main\\.ts|cli\\.ts)` },
     },
     {
+      name: 'history-and-export-only-read',
+      severity: 'error',
+      comment: 'history/ and export/ read the store (and the metric definitions they repeat); they serve no HTTP, receive nothing, schedule nothing.',
+      from: { path: `${SRC}(history|export)/` },
+      to: { path: `${SRC}(http|webhooks|scheduler|wiring|main\\.ts|cli\\.ts)` },
+    },
+    {
       name: 'scheduler-runs-jobs-only',
       severity: 'error',
       comment: 'The scheduler knows the SyncJob contract and the sync-run records, nothing else.',

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate, export.
+// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate, export,
+// history (OpenMetrics with timestamps for backfilling Prometheus).
 import { Command } from 'commander';
 import { ConfigError, DEFAULT_PORT, loadConfig, type Config } from './config.js';
+import { DEFAULT_INSTANCE, DEFAULT_JOB, DEFAULT_STEP } from './history/defaults.js';
 import { openDatabase } from './store/connection.js';
 import { migrateToLatest } from './store/migrator.js';
 import { createLogger } from './log.js';
@@ -146,6 +148,13 @@ async function exportInvoices(o: Record<string, string | string[] | undefined>):
   }
 }
 
+/** The database's history for `promtool tsdb create-blocks-from openmetrics` (docs/history.md). */
+async function history(options: Record<string, unknown>): Promise<void> {
+  const config = configOrExit();
+  const { runHistory } = await import('./history/command.js');
+  process.exitCode = await runHistory(config.databasePath, options);
+}
+
 const program = new Command()
   .name('crowdfund-exporter')
   .description('Prometheus exporter for BTCPay Server invoices, webhooks and crowdfunds, and Angor projects')
@@ -180,5 +189,20 @@ program
   // Usage errors (unknown option, missing value) end like any other export error: exit code 2.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action(exportInvoices);
+
+program
+  .command('history')
+  .description('write the database\'s history as OpenMetrics with timestamps, for promtool tsdb create-blocks-from openmetrics')
+  .requiredOption('--out <file>', 'where to write it (- for stdout)')
+  .option('--step <duration>', 'time between samples: 15m, 1h, 1d, ...', DEFAULT_STEP)
+  .option('--from <time>', 'no sample before this time (unix seconds or ISO 8601; default: the first invoice)')
+  .option('--until <time>', 'no sample after this time (default: the last step boundary at least 3 hours ago)')
+  .option('--job <name>', 'job label: the Prometheus scrape job of the exporter', DEFAULT_JOB)
+  .option('--instance <address>', 'instance label: the scrape target of the exporter', DEFAULT_INSTANCE)
+  .option('--wait-for-sync <seconds>', 'first wait up to this long for the exporter\'s first BTCPay sync')
+  // Bad input is one line on stderr and exit 2, like a bad configuration.
+  .showSuggestionAfterError(false)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(history);
 
 program.parseAsync(process.argv).catch(fail);

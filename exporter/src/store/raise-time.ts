@@ -1,5 +1,5 @@
 // The raise-time rule, defined once. An invoice that counts as raised (invoices.counts_as_raised,
-// set by btcpay/invoice-store.ts countsAsRaised: Settled, or Expired and PaidLate) was raised at
+// set by store/invoices.ts countsAsRaised: Settled, or Expired and PaidLate) was raised at
 // the latest received_date of its accounted payments (Processing or Settled, any payment method);
 // one raised without any accounted payment (marked settled) at its creation time. An invoice that
 // does not count as raised has no raise time (NULL).

@@ -134,15 +134,15 @@ export function computeCrowdfundProgress(
   };
 }
 
-interface Contribution {
+export interface Contribution {
   /** Amounts in the order BTCPay adds them to its running totals. */
   settled: Decimal[];
   pending: Decimal[];
   btc: Decimal;
 }
 
-/** One target-currency invoice: the first matching rule of CROWDFUND.md c3 applies. */
-function contribution(inv: ProgressInvoice, softCap: boolean): Contribution {
+/** One target-currency invoice: the first matching rule of CROWDFUND.md c3 applies. (Also read by history/.) */
+export function contribution(inv: ProgressInvoice, softCap: boolean): Contribution {
   const price = netParse(inv.amount ?? '0');
   // 1. A hard cap reserves the full price of every New invoice, whatever was paid.
   if (!softCap && inv.status === 'New') return { settled: [], pending: [price], btc: ZERO };
