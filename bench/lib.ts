@@ -3,21 +3,21 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
-import { migrations } from '../exporter/src/db/migrations/index.js';
+import { migrations } from '../exporter/src/store/migrations/index.js';
 import { seedInvoices } from './seed.js';
 
 export const BENCH_DIR = join(PROJECT_ROOT, '.tmp', 'bench');
 
 /** A seeded database of `n` invoices, built once and reused while the schema is unchanged. */
-export async function seededDatabase(n: number): Promise<string> {
+export async function seededDatabase(n: number, opts: { payments?: boolean } = {}): Promise<string> {
   mkdirSync(BENCH_DIR, { recursive: true });
   const schema = Object.keys(migrations).sort().join(',');
   const key = Buffer.from(schema).toString('base64url').slice(-16);
-  const path = join(BENCH_DIR, `invoices-${n}-${key}.db`);
+  const path = join(BENCH_DIR, `invoices-${n}${opts.payments ? '-payments' : ''}-${key}.db`);
   if (!existsSync(path)) {
     const t0 = performance.now();
     process.stderr.write(`seeding ${n.toLocaleString('en')} invoices into ${path}...\n`);
-    await seedInvoices(path, { invoices: n });
+    await seedInvoices(path, { invoices: n, payments: opts.payments });
     process.stderr.write(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${(statSync(path).size / 1e6).toFixed(0)} MB)\n`);
   }
   return path;

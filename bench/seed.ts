@@ -1,16 +1,22 @@
 // Seeds a database with N synthetic invoices fast (prepared statements, one transaction per
-// 50k rows), then rebuilds the running totals once with the same rules upsertInvoice applies.
-// Only for benchmarks: the exporter itself always writes through upsertInvoice.
-import { openDatabase } from '../exporter/src/db/connection.js';
-import { migrateToLatest } from '../exporter/src/db/migrator.js';
-import { countsAsRaised, isFinal } from '../exporter/src/btcpay/invoice-store.js';
-import { INVOICE_STATUSES, type InvoiceStatus } from '../exporter/src/db/schema.js';
-import { addDecimalStrings } from '../exporter/src/money.js';
+// 50k rows), then fills the running totals once with the store's reference, rebuildTotals.
+// Only for benchmarks: the exporter itself always writes through the store's InvoiceWriter.
+import { openDatabase } from '../exporter/src/store/connection.js';
+import { migrateToLatest } from '../exporter/src/store/migrator.js';
+import { countsAsRaised, isFinal } from '../exporter/src/store/invoices.js';
+import { rebuildTotals } from '../exporter/src/store/invoice-totals.js';
+import { INVOICE_STATUSES, type InvoiceStatus } from '../exporter/src/store/schema.js';
 
 export interface SeedOptions {
   invoices: number;
   stores?: string[];
   now?: number;
+  /**
+   * Also write payments (bench/export.ts): one accounted payment per raised invoice received within
+   * 15 min of its creation, a second one 5 min later for every 7th, none for every 50th raised
+   * invoice (marked settled), and an Invalid payment for Invalid invoices.
+   */
+  payments?: boolean;
 }
 
 export async function seedInvoices(path: string, opts: SeedOptions): Promise<void> {
@@ -23,6 +29,9 @@ export async function seedInvoices(path: string, opts: SeedOptions): Promise<voi
     btc_paid_sats, created_time, expiration_time, monitoring_expiration, archived, order_id, item_code,
     counts_as_raised, is_final, amounts_synced, status_source, updated_at)
     values (?, ?, ?, ?, 'USD', ?, ?, ?, ?, ?, 0, ?, null, ?, ?, 1, 'sync', ?)`);
+  const insertPayment = h.sqlite.prepare(`insert into invoice_payments (invoice_id, payment_method_id, payment_id,
+    received_date, value, fee, status) values (?, 'BTC-CHAIN', ?, ?, ?, '0', ?)`);
+  const btc = (sats: number) => `0.${String(sats).padStart(8, '0')}`;
   const span = 365 * 86400;
   const batch = 50_000;
   for (let start = 0; start < opts.invoices; start += batch) {
@@ -47,31 +56,21 @@ export async function seedInvoices(path: string, opts: SeedOptions): Promise<voi
           isFinal(status, created + 86400, now) ? 1 : 0,
           now,
         );
+        if (!opts.payments) continue;
+        const id = `bench${i.toString(36).padStart(8, '0')}`;
+        if (sats > 0 && i % 50 !== 2) {
+          const second = i % 7 === 0;
+          const first = second ? Math.floor(sats / 2) : sats;
+          insertPayment.run(id, `${id}-1`, created + (i % 900), btc(first), status === 'Settled' ? 'Settled' : 'Processing');
+          if (second) insertPayment.run(id, `${id}-2`, created + (i % 900) + 300, btc(sats - first), 'Settled');
+        } else if (status === 'Invalid') {
+          insertPayment.run(id, `${id}-1`, created + 60, btc(1000), 'Invalid');
+        }
       }
     })();
   }
-  // Totals, exactly as upsertInvoice would have left them.
-  h.sqlite.transaction(() => {
-    h.sqlite.exec('delete from invoice_status_totals; delete from store_totals; delete from store_raised_amounts;');
-    for (const store of stores) {
-      for (const status of INVOICE_STATUSES) {
-        const n = h.sqlite.prepare('select count(*) n from invoices where store_id = ? and status = ?').get(store, status) as { n: number };
-        h.sqlite.prepare('insert into invoice_status_totals values (?, ?, ?)').run(store, status, n.n);
-      }
-      const t = h.sqlite
-        .prepare('select coalesce(sum(btc_paid_sats),0) s, count(*) c from invoices where store_id = ? and counts_as_raised = 1')
-        .get(store) as { s: number; c: number };
-      const last = h.sqlite.prepare('select max(created_time) m from invoices where store_id = ?').get(store) as { m: number };
-      h.sqlite.prepare('insert into store_totals values (?, ?, ?, ?)').run(store, t.s, t.c, last.m);
-      let amount = '0';
-      for (const row of h.sqlite
-        .prepare('select amount from invoices where store_id = ? and counts_as_raised = 1')
-        .iterate(store) as Iterable<{ amount: string }>) {
-        amount = addDecimalStrings(amount, row.amount);
-      }
-      h.sqlite.prepare('insert into store_raised_amounts values (?, ?, ?)').run(store, 'USD', amount);
-    }
-  })();
+  // The running totals from the rows, by the store's reference (what the invoice writer would have left).
+  h.sqlite.transaction(() => rebuildTotals(h.sqlite))();
   h.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   await h.close();
 }

@@ -7,11 +7,11 @@
 //
 // Usage: node --import tsx bench/sync-simulator.ts 25000,50000,100000
 // Prints one JSON line on stdout ({ url, apiKey, stores: [...] }) once listening; SIGTERM stops it.
-import { PERM } from '../exporter/src/btcpay/simulator/api-keys.js';
-import { ManualClock } from '../exporter/src/btcpay/simulator/clock.js';
-import { planInvoice, randomInvoiceInput } from '../exporter/src/btcpay/simulator/history.js';
-import { Rng } from '../exporter/src/btcpay/simulator/rng.js';
-import { BtcpaySimulator } from '../exporter/src/btcpay/simulator/simulator.js';
+import { PERM } from '../exporter/src/demo/btcpay-simulator/api-keys.js';
+import { ManualClock } from '../exporter/src/demo/btcpay-simulator/clock.js';
+import { planInvoice, randomInvoiceInput } from '../exporter/src/demo/btcpay-simulator/history.js';
+import { Rng } from '../exporter/src/demo/btcpay-simulator/rng.js';
+import { BtcpaySimulator } from '../exporter/src/demo/btcpay-simulator/simulator.js';
 
 export interface SimStoreInfo {
   id: string;

@@ -1,16 +1,16 @@
 // The webhook writer alone: CPU per delivery of the SQLite part (group commit, savepoints, the
-// jobs of webhook-write.ts) on a database file, without HTTP, and a digest of every table it
+// jobs of store/webhook-deliveries.ts) on a database file, without HTTP, and a digest of every table it
 // writes so two versions of the writer can be compared for identical content.
 // `npx tsx bench/webhook-writer.ts` (BENCH_WRITER_N deliveries, 40,000 by default; 3 per invoice).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWebhookJobRunner, type DeliveryJob } from '../exporter/src/btcpay/webhook-write.js';
-import type { StatusPair } from '../exporter/src/btcpay/webhook-status.js';
-import { openDatabase } from '../exporter/src/db/connection.js';
-import { createGroupCommit } from '../exporter/src/db/group-commit.js';
-import { migrateToLatest } from '../exporter/src/db/migrator.js';
+import { createWebhookJobRunner, type DeliveryJob } from '../exporter/src/store/webhook-deliveries.js';
+import type { StatusPair } from '../exporter/src/store/invoice-status.js';
+import { openDatabase } from '../exporter/src/store/connection.js';
+import { createGroupCommit } from '../exporter/src/store/group-commit.js';
+import { migrateToLatest } from '../exporter/src/store/migrator.js';
 
 const N = Number(process.env.BENCH_WRITER_N ?? 40_000);
 const STAGES: Array<[string, StatusPair]> = [

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate.
+// Command line: serve (default), sync (one run of every source, then exit), migrate, simulate, export,
+// history (OpenMetrics with timestamps for backfilling Prometheus).
 import { Command } from 'commander';
 import { ConfigError, DEFAULT_PORT, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/connection.js';
-import { migrateToLatest } from './db/migrator.js';
+import { DEFAULT_INSTANCE, DEFAULT_JOB, DEFAULT_STEP } from './history/defaults.js';
+import { openDatabase } from './store/connection.js';
+import { migrateToLatest } from './store/migrator.js';
 import { createLogger } from './log.js';
 import { startExporter } from './main.js';
 import { VERSION } from './version.js';
@@ -93,8 +95,8 @@ async function simulate(o: SimulateOptions): Promise<void> {
     return Number(v);
   };
   const [{ PERM }, { startDemoBtcpay }] = await Promise.all([
-    import('./btcpay/simulator/api-keys.js'),
-    import('./btcpay/simulator/demo.js'),
+    import('./demo/btcpay-simulator/api-keys.js'),
+    import('./demo/btcpay-simulator/demo.js'),
   ]);
   const sim = await startDemoBtcpay({
     log,
@@ -133,6 +135,26 @@ async function simulate(o: SimulateOptions): Promise<void> {
   process.on('SIGINT', stop);
 }
 
+/** The invoice export (export/run-export.ts); every failure is one line on stderr and exit code 2. */
+async function exportInvoices(o: Record<string, string | string[] | undefined>): Promise<void> {
+  const config = configOrExit();
+  const { runExport } = await import('./export/run-export.js');
+  try {
+    const n = await runExport(config.databasePath, o);
+    if (o.out !== '-') process.stderr.write(`exported ${n} invoice${n === 1 ? '' : 's'} to ${String(o.out)}\n`);
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+}
+
+/** The database's history for `promtool tsdb create-blocks-from openmetrics` (docs/history.md). */
+async function history(options: Record<string, unknown>): Promise<void> {
+  const config = configOrExit();
+  const { runHistory } = await import('./history/command.js');
+  process.exitCode = await runHistory(config.databasePath, options);
+}
+
 const program = new Command()
   .name('crowdfund-exporter')
   .description('Prometheus exporter for BTCPay Server invoices, webhooks and crowdfunds, and Angor projects')
@@ -153,5 +175,34 @@ program
   .option('--legacy', 'behave like a BTCPay older than 2.4 (no includePaymentMethods)', false)
   .option('--webhook-url <url>', 'where the stores\' webhooks deliver', `http://127.0.0.1:${DEFAULT_PORT}/webhooks/btcpay`)
   .action(simulate);
+
+program
+  .command('export')
+  .description('write the stored invoices as CSV, JSON or NDJSON, as GET /api/invoices serves them, then exit')
+  .option('--format <format>', 'csv, json or ndjson', 'json')
+  .option('--store <id>', 'only this store')
+  .option('--status <status>', 'only this status (New, Processing, Settled, Expired, Invalid); repeatable', (v: string, all: string[]) => [...all, v], [])
+  .option('--from <time>', 'created at or after (unix seconds or ISO 8601)')
+  .option('--to <time>', 'created at or before (unix seconds or ISO 8601; a date alone means its whole day)')
+  .option('--raised <bool>', 'true: only invoices that count as raised; false: only those that do not')
+  .option('--out <file>', 'file to write (- for standard output); written only when complete')
+  // Usage errors (unknown option, missing value) end like any other export error: exit code 2.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(exportInvoices);
+
+program
+  .command('history')
+  .description('write the database\'s history as OpenMetrics with timestamps, for promtool tsdb create-blocks-from openmetrics')
+  .requiredOption('--out <file>', 'where to write it (- for stdout)')
+  .option('--step <duration>', 'time between samples: 15m, 1h, 1d, ...', DEFAULT_STEP)
+  .option('--from <time>', 'no sample before this time (unix seconds or ISO 8601; default: the first invoice)')
+  .option('--until <time>', 'no sample after this time (default: the last step boundary at least 3 hours ago)')
+  .option('--job <name>', 'job label: the Prometheus scrape job of the exporter', DEFAULT_JOB)
+  .option('--instance <address>', 'instance label: the scrape target of the exporter', DEFAULT_INSTANCE)
+  .option('--wait-for-sync <seconds>', 'first wait up to this long for the exporter\'s first BTCPay sync')
+  // Bad input is one line on stderr and exit 2, like a bad configuration.
+  .showSuggestionAfterError(false)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(history);
 
 program.parseAsync(process.argv).catch(fail);

@@ -139,6 +139,7 @@ const envSchema = z.object({
   PORT: int(0, 65535, DEFAULT_PORT), // 0 picks a free port (tests, one-shot CLI runs)
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   PUBLIC_URL: httpUrl,
+  GRAFANA_URL: httpUrl,
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_DATABASE_PATH)),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
@@ -200,6 +201,8 @@ export interface Config {
   publicUrl: string;
   /** True when PUBLIC_URL was given: only then may the exporter register its webhook in BTCPay. */
   publicUrlConfigured: boolean;
+  /** Grafana's address for the status page's link (GRAFANA_URL); no link when undefined. */
+  grafanaUrl: string | undefined;
   databasePath: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   syncSchedule: string;
@@ -328,6 +331,7 @@ export function loadConfig(
     host: e.HOST,
     publicUrl: e.PUBLIC_URL ?? `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${e.PORT}`,
     publicUrlConfigured: e.PUBLIC_URL !== undefined,
+    grafanaUrl: e.GRAFANA_URL,
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,
     syncSchedule: e.SYNC_SCHEDULE.trim(),

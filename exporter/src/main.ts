@@ -2,24 +2,25 @@
 // Nothing here computes anything; it only wires the parts together.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setupBtcpay } from './btcpay/setup.js';
-import type { DemoBtcpay } from './btcpay/simulator/demo.js';
-import type { BtcpaySource } from './btcpay/source.js';
-import { createDeliveryFailureChecker, ensureWebhookRegistered } from './btcpay/webhook-admin.js';
-import { createWebhookReceiver, type WebhookReceiver } from './btcpay/webhook-ingest.js';
-import { recentDeliveries } from './btcpay/webhook-log.js';
-import { createMissedWebhookDetector } from './btcpay/webhook-missed.js';
+import { setupBtcpay } from './wiring/btcpay.js';
+import type { DemoBtcpay } from './demo/btcpay-simulator/demo.js';
+import type { BtcpaySource } from './sources/btcpay/source.js';
+import { createDeliveryFailureChecker, ensureWebhookRegistered } from './sources/btcpay/webhook-registration.js';
+import { createWebhookReceiver, type WebhookReceiver } from './webhooks/receiver.js';
+import { recentDeliveries } from './store/webhook-log.js';
+import { createMissedWebhookDetector } from './webhooks/missed-detector.js';
 import type { Config } from './config.js';
-import { openDatabase, type DatabaseHandle } from './db/connection.js';
-import { isMigrated, migrateToLatest } from './db/migrator.js';
+import { openDatabase, type DatabaseHandle } from './store/connection.js';
+import { isMigrated, migrateToLatest } from './store/migrator.js';
 import { createApp } from './http/app.js';
+import { invoiceExportRoutes } from './http/invoice-export-routes.js';
 import type { LandingSource } from './http/landing.js';
 import { webhookLandingSection, webhookRoutes } from './http/webhook-routes.js';
 import { createLogger, maskSecret, type Logger } from './log.js';
 import { buildMetrics } from './metrics/build.js';
 import type { MetricsRegistry } from './metrics/registry.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import { closeInterruptedRuns } from './scheduler/sync-runs.js';
+import { closeInterruptedRuns } from './store/sync-runs.js';
 import { VERSION } from './version.js';
 
 export interface Exporter {
@@ -48,19 +49,9 @@ export interface StartOptions {
   now?: () => number;
 }
 
-function landingSources(config: Config, demo: DemoBtcpay | undefined): LandingSource[] {
+function landingSources(config: Config, demoLanding: LandingSource | undefined): LandingSource[] {
   const out: LandingSource[] = [];
-  if (demo) {
-    out.push({
-      name: 'BTCPay Server (built-in simulator)',
-      details: [
-        ['URL', demo.url],
-        ['Stores', demo.storeIds.join(', ')],
-        ['API key', maskSecret(demo.apiKey)],
-        ['Webhook secret', maskSecret(demo.webhookSecret)],
-      ],
-    });
-  }
+  if (demoLanding) out.push(demoLanding);
   if (config.btcpay) {
     out.push({
       name: 'BTCPay Server',
@@ -94,20 +85,54 @@ function landingSources(config: Config, demo: DemoBtcpay | undefined): LandingSo
   return out;
 }
 
+/** Migrations, then the sync runs an earlier process left open. */
+async function prepareStore(database: DatabaseHandle, log: Logger): Promise<void> {
+  const applied = await migrateToLatest(database.db);
+  if (applied.length > 0) log.info({ applied }, 'database migrated');
+  const interrupted = await closeInterruptedRuns(database.db, Math.floor(Date.now() / 1000));
+  if (interrupted > 0) log.warn({ interrupted }, 'closed sync runs left open by an earlier stop');
+}
+
+/** Listens on HOST:PORT; the URL has the real port (PORT=0) and a reachable host for 0.0.0.0 / ::. */
+async function listen(app: ReturnType<typeof createApp>, config: Config): Promise<{ server: Server; url: string }> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return { server, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}` };
+}
+
+/** Finishes in-flight requests; idle keep-alive sockets are closed at once. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/** Register (or find) the exporter's webhook in each store, in the background. */
+function registerWebhooks(btcpay: BtcpaySource, url: string, secret: string, log: Logger): void {
+  for (const storeId of btcpay.storeIds) void ensureWebhookRegistered({ client: btcpay.client, storeId, url, secret, log });
+}
+
+function onceOnly(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
+}
+
 export async function startExporter(config: Config, opts: StartOptions = {}): Promise<Exporter> {
   const log = opts.log ?? createLogger(config.logLevel);
   const database = openDatabase(config.databasePath);
   const closers: Array<() => Promise<void>> = [];
   try {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length > 0) log.info({ applied }, 'database migrated');
-    const interrupted = await closeInterruptedRuns(database.db, Math.floor(Date.now() / 1000));
-    if (interrupted > 0) log.warn({ interrupted }, 'closed sync runs left open by an earlier stop');
+    await prepareStore(database, log);
 
     const scheduler = new Scheduler({ db: database.db, log, schedule: config.syncSchedule });
     if (config.angor.enabled) {
       // Loaded only when used: Nostr and its WebSocket stack cost idle memory otherwise.
-      const { createAngorSyncJob } = await import('./angor/index.js');
+      const { createAngorSyncJob } = await import('./wiring/angor.js');
       scheduler.add(createAngorSyncJob({ angor: config.angor, mode: config.mode, db: database.db, log, now: opts.now }));
     }
 
@@ -117,12 +142,12 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
     const webhookUrl = `${config.publicUrl}/webhooks/btcpay`;
     let btcpaySource: BtcpaySource | undefined;
     let deliveryFailures: ReturnType<typeof createDeliveryFailureChecker> | undefined;
-    const { source: btcpay, demo, close: closeBtcpay } = await setupBtcpay(config, {
+    const { source: btcpay, demo, landing: demoLanding, close: closeBtcpay } = await setupBtcpay(config, {
       db: database.db,
       log,
       jobs: scheduler,
-      onStatusChange: async (db, change) => {
-        if (btcpaySource?.webhookSecret !== undefined) await missed(db, change);
+      onStatusChange: async (db, change, sqlite) => {
+        if (btcpaySource?.webhookSecret !== undefined) await missed(db, change, sqlite);
       },
       // BTCPay's own delivery log (Failed / HttpError), where the key may read it.
       afterStoreSync: async (storeId) => {
@@ -178,60 +203,48 @@ export async function startExporter(config: Config, opts: StartOptions = {}): Pr
         void scheduler.runAll('refresh');
         return scheduler.sources;
       },
-      landingSources: landingSources(config, demo),
+      landingSources: landingSources(config, demoLanding),
       webhookUrl: btcpay ? webhookUrl : undefined,
-      mount: webhooks
-        ? [
-            webhookRoutes({
-              receiver: webhooks,
-              recent,
-              log,
-              maxBodyBytes: config.webhooks.maxBodyBytes,
-              rateLimitPerSecond: config.webhooks.rateLimitPerSecond,
-              apiToken: config.metricsToken,
-            }),
-          ]
-        : [],
+      grafanaUrl: config.grafanaUrl,
+      now: opts.now,
+      mount: [
+        invoiceExportRoutes({ databasePath: database.path, adminToken: config.adminToken, log }),
+        ...(webhooks
+          ? [
+              webhookRoutes({
+                receiver: webhooks,
+                recent,
+                log,
+                maxBodyBytes: config.webhooks.maxBodyBytes,
+                rateLimitPerSecond: config.webhooks.rateLimitPerSecond,
+                apiToken: config.metricsToken,
+              }),
+            ]
+          : []),
+      ],
       landingSections: webhooks ? webhookLandingSection(recent) : undefined,
     });
 
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-      s.once('error', reject);
-    });
-    const addr = server.address() as AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
+    const { server, url } = await listen(app, config);
     log.info({ url, mode: config.mode, version: VERSION }, 'exporter listening');
     // The simulator delivers its webhooks to this very process.
     demo?.connect(`${url}/webhooks/btcpay`);
     // Live: register (or find) the exporter's webhook where the key allows it. Only with an
     // explicit PUBLIC_URL, since BTCPay must reach that address, and with the secret we verify with.
     if (config.btcpay && btcpay && config.publicUrlConfigured && config.btcpay.webhookSecret !== undefined) {
-      const secret = config.btcpay.webhookSecret;
-      for (const storeId of btcpay.storeIds) {
-        void ensureWebhookRegistered({ client: btcpay.client, storeId, url: webhookUrl, secret, log });
-      }
+      registerWebhooks(btcpay, webhookUrl, config.btcpay.webhookSecret, log);
     }
 
     if (opts.schedule !== false) scheduler.start();
 
-    let closing: Promise<void> | undefined;
-    const close = () => {
-      closing ??= (async () => {
-        log.info('shutting down');
-        await scheduler.stop();
-        // Finish in-flight requests; idle keep-alive sockets are closed at once.
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        for (const c of closers.reverse()) await c();
-        await database.close();
-        log.info('stopped');
-      })();
-      return closing;
-    };
+    const close = onceOnly(async () => {
+      log.info('shutting down');
+      await scheduler.stop();
+      await closeServer(server);
+      for (const c of closers.reverse()) await c();
+      await database.close();
+      log.info('stopped');
+    });
     return { config, log, database, scheduler, metrics, webhooks, server, btcpay, demo, url, close };
   } catch (err) {
     for (const c of closers.reverse()) await c().catch(() => undefined);

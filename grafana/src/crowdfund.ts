@@ -260,7 +260,8 @@ export function crowdfundDashboard(): Json {
       .span(16),
   );
   d.withPanel(
-    timeseriesPanel('Contributors', UNITS.count, prom(`sum(btcpay_crowdfund_contributors{${A}})`, 'contributors')).span(8),
+    // last_over_time: a backfilled history (docs/history.md) has one sample an hour.
+    timeseriesPanel('Contributors', UNITS.count, prom(`sum(last_over_time(btcpay_crowdfund_contributors{${A}}[1h]))`, 'contributors')).span(8),
   );
   d.withPanel(
     new bargauge.PanelBuilder()
@@ -279,7 +280,7 @@ export function crowdfundDashboard(): Json {
       .span(12),
   );
   d.withPanel(
-    timeseriesPanel('Raised (sats) over time', UNITS.sats, prom(`sum(btcpay_crowdfund_raised_sats{${A}})`, 'raised')).span(12),
+    timeseriesPanel('Raised (sats) over time', UNITS.sats, prom(`sum(last_over_time(btcpay_crowdfund_raised_sats{${A}}[1h]))`, 'raised')).span(12),
   );
   return finish(d);
 }

@@ -73,14 +73,19 @@ export function overviewDashboard(): Json {
       .max(1),
   );
 
+  // The history panels read the raw gauge, with last_over_time: a backfilled history
+  // (docs/history.md) has one sample an hour, which an instant selector (5 min look-back) would
+  // miss between samples, and recording rules have no past.
+  const raised = (range: string, offset = '') => `last_over_time(btcpay_raised_sats{${S}}[${range}]${offset})`;
   d.withPanel(
-    timeseriesPanel('Raised over time', UNITS.sats, prom(`sum by (store) (btcpay_raised_sats{${S}})`, '{{store}}')),
+    timeseriesPanel('Raised over time', UNITS.sats, prom(`sum by (store) (${raised('1h')})`, '{{store}}')),
   );
   d.withPanel(
     timeseriesPanel(
       'Raised per day (rolling 24 h)',
       UNITS.sats,
-      prom(`sum by (store) (store:btcpay_raised_sats:increase1d{${S}})`, '{{store}}'),
+      // store:btcpay_raised_sats:increase1d, from the raw gauge.
+      prom(`sum by (store) (${raised('1h')} - (${raised('1h', ' offset 1d')} or min_over_time(btcpay_raised_sats{${S}}[1d])))`, '{{store}}'),
     )
       .drawStyle(common.GraphDrawStyle.Bars)
       .fillOpacity(60)

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import greenfield from 'btcpay-greenfield-node-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BtcpaySimulator, ManualClock, PERM } from '../../exporter/src/btcpay/simulator/index.js';
+import { BtcpaySimulator, ManualClock, PERM } from '../../exporter/src/demo/btcpay-simulator/index.js';
 
 const { OpenAPI, StoresService, InvoicesService, WebhooksService, ApiError } = greenfield;
 const T0 = 1_763_740_000;

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BtcpaySimulator, ManualClock, PERM, SimCrowdfund } from '../../exporter/src/btcpay/simulator/index.js';
+import { BtcpaySimulator, ManualClock, PERM, SimCrowdfund } from '../../exporter/src/demo/btcpay-simulator/index.js';
 import { EXPIRED_BODY, RECEIVED_PAYMENT_BODY, SETTLED_BODY } from '../helpers/btcpay-facts.js';
 import { checked, takeContractFindings } from './btcpay/check-simulator.setup.js';
 import { BtcpayContract, NORMALISATIONS, mergedSwagger, normalisedSwagger } from './btcpay/openapi.js';

@@ -3,7 +3,7 @@
 // invoice list (answered with the state before the change) while invoices change and refreshes
 // arrive, and the change must be in /metrics after the one trailing run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BtcpaySimulator, ManualClock, PERM, SIM_STATUSES, generateHistory, type RequestInfo } from '../../exporter/src/btcpay/simulator/index.js';
+import { BtcpaySimulator, ManualClock, PERM, SIM_STATUSES, generateHistory, type RequestInfo } from '../../exporter/src/demo/btcpay-simulator/index.js';
 import { startTestExporter } from '../helpers/exporter.js';
 import { metric, scrape } from '../helpers/metrics.js';
 

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { openDatabase, type DatabaseHandle } from '../../exporter/src/db/connection.js';
-import { migrateToLatest } from '../../exporter/src/db/migrator.js';
-import { Scheduler, type SyncJob } from '../../exporter/src/scheduler/scheduler.js';
-import { SyncError } from '../../exporter/src/scheduler/sync-error.js';
-import { closeInterruptedRuns, startRun } from '../../exporter/src/scheduler/sync-runs.js';
+import { openDatabase, type DatabaseHandle } from '../../exporter/src/store/connection.js';
+import { migrateToLatest } from '../../exporter/src/store/migrator.js';
+import { Scheduler } from '../../exporter/src/scheduler/scheduler.js';
+import type { SyncJob } from '../../exporter/src/sources/sync-job.js';
+import { SyncError } from '../../exporter/src/sources/sync-error.js';
+import { closeInterruptedRuns, startRun } from '../../exporter/src/store/sync-runs.js';
 import { buildMetrics } from '../../exporter/src/metrics/build.js';
 import { tempDbPath } from '../helpers/tmp.js';
 

@@ -66,18 +66,25 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(raw as object)).not.toContain('version');
   });
 
-  it('runs the exporter, Prometheus, Grafana and Alertmanager, and VictoriaMetrics only with --profile longterm', () => {
+  it('runs the exporter, Prometheus, Grafana, Alertmanager and the one-shot backfill, and VictoriaMetrics only with --profile longterm', () => {
     const profiles = (name: string) => ((raw as { services: Record<string, { profiles?: string[] }> }).services[name]?.profiles ?? []);
-    expect(Object.keys(compose.services).filter((s) => profiles(s).length === 0).sort()).toEqual(['alertmanager', 'exporter', 'grafana', 'prometheus']);
+    expect(Object.keys(compose.services).filter((s) => profiles(s).length === 0).sort()).toEqual(['alertmanager', 'backfill', 'backfill-history', 'exporter', 'grafana', 'prometheus']);
     expect(Object.keys(compose.services).filter((s) => profiles(s).length > 0)).toEqual(['victoriametrics']);
     expect(profiles('victoriametrics')).toEqual(['longterm']);
   });
 
-  it.each(Object.entries(compose.services))('%s: pinned image, restart policy, healthcheck', (_name, svc) => {
+  // One-shot services run to completion: restarted only on failure, with nothing to health-check.
+  const ONE_SHOT = ['backfill', 'backfill-history'];
+
+  it.each(Object.entries(compose.services))('%s: pinned image, restart policy, healthcheck', (name, svc) => {
     expect(svc.image).toBeDefined();
     if (svc.build === undefined) {
       const tag = svc.image!.split(':')[1] ?? '';
       expect(tag, `${svc.image} must pin a version`).toMatch(/^v?\d+\.\d+\.\d+/);
+    }
+    if (ONE_SHOT.includes(name)) {
+      expect(svc.restart).toBe('on-failure');
+      return;
     }
     expect(['always', 'unless-stopped', 'on-failure']).toContain(svc.restart);
     expect(svc.healthcheck?.test[0]).toMatch(/^CMD/);

@@ -1,6 +1,6 @@
 // BTCPay webhook bodies byte for byte as FACTS.md b shows them (Newtonsoft indented JSON, LF, no
 // trailing newline), and helpers that sign and deliver bodies the way BTCPay does.
-import { signBody } from '../../exporter/src/btcpay/webhook-signature.js';
+import { signBody } from '../../exporter/src/webhooks/signature.js';
 
 export { EXPIRED_BODY, FACTS_SECRET, FACTS_STORE, RECEIVED_PAYMENT_BODY, SETTLED_BODY } from '../helpers/btcpay-facts.js';
 

@@ -3,7 +3,7 @@
 // verified delivery was accepted.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signBody } from '../../exporter/src/btcpay/webhook-signature.js';
+import { signBody } from '../../exporter/src/webhooks/signature.js';
 import type { Exporter } from '../../exporter/src/main.js';
 import { startTestExporter } from '../helpers/exporter.js';
 import { btcpayBytes, FACTS_SECRET, invoiceEvent, post } from './fixtures.js';

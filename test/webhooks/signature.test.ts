@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signatureHeader, signaturePreview, signBody, verifySignature } from '../../exporter/src/btcpay/webhook-signature.js';
+import { signatureHeader, signaturePreview, signBody, verifySignature } from '../../exporter/src/webhooks/signature.js';
 import { EXPIRED_BODY, FACTS_SECRET, RECEIVED_PAYMENT_BODY, SETTLED_BODY } from './fixtures.js';
 
 const settled = Buffer.from(SETTLED_BODY, 'utf8');

@@ -1,13 +1,14 @@
-// The express app: /metrics, /health, /ready, the landing page and /refresh. The only module
+// The express app: /metrics, /health, /ready, the status page and /refresh. The only module
 // family that imports express; sources reach it through the small functions in AppDeps.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../store/schema.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { VERSION } from '../version.js';
 import { requireBearer } from './auth.js';
-import { renderLanding, type LandingSection, type LandingSource } from './landing.js';
+import { renderConfiguration, type LandingSection, type LandingSource } from './landing.js';
+import { STATUS_PAGE_CSP, loadStatus, renderStatusPage } from './status-page.js';
 
 export interface AppDeps {
   mode: 'demo' | 'live';
@@ -24,6 +25,8 @@ export interface AppDeps {
   /** Extra landing page tables (recent webhook deliveries, ...). */
   landingSections?: () => Promise<LandingSection[]>;
   webhookUrl?: string;
+  /** GRAFANA_URL: the status page links to it. */
+  grafanaUrl?: string;
   /** Routes mounted by other modules of http/ (webhooks, APIs). */
   mount?: Array<(app: Express) => void>;
   now?: () => number;
@@ -71,11 +74,13 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/', async (_req, res, next) => {
     try {
-      const [sync, sections] = await Promise.all([
+      const at = now();
+      const [status, sync, sections] = await Promise.all([
+        loadStatus(deps.db, at),
         deps.db.selectFrom('sync_state').selectAll().orderBy('source').execute(),
         deps.landingSections ? deps.landingSections() : Promise.resolve([]),
       ]);
-      const html = renderLanding({
+      const configuration = renderConfiguration({
         version: VERSION,
         mode: deps.mode,
         sources: deps.landingSources,
@@ -90,9 +95,18 @@ export function createApp(deps: AppDeps): Express {
         })),
         metricsProtected: deps.metricsToken !== undefined,
         sections,
-        now: now(),
+        now: at,
       });
-      res.type('html').send(html);
+      const html = renderStatusPage(status, {
+        version: VERSION,
+        mode: deps.mode,
+        grafanaUrl: deps.grafanaUrl,
+        metricsProtected: deps.metricsToken !== undefined,
+        exportProtected: deps.adminToken !== undefined,
+        webhooksApi: deps.webhookUrl !== undefined,
+        configuration,
+      });
+      res.type('html').set('Content-Security-Policy', STATUS_PAGE_CSP).set('Cache-Control', 'no-store').send(html);
     } catch (err) {
       next(err);
     }

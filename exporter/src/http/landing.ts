@@ -1,5 +1,6 @@
-// The landing page, in the style of Prometheus exporters: what runs, where it reads from (secrets
-// masked), the webhook URL to paste into BTCPay, the last sync per source, and links.
+// The configuration block of the status page, in the style of Prometheus exporters' landing pages:
+// what runs, where it reads from (secrets masked), the webhook URL to paste into BTCPay, the last
+// sync per source.
 export interface LandingSource {
   name: string;
   details: Array<[string, string]>;
@@ -37,7 +38,8 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function when(ts: number | null, now: number): string {
+/** A unix time as ISO 8601 with how long ago it was; `never` for none. */
+export function when(ts: number | null, now: number): string {
   if (ts === null || ts === 0) return 'never';
   const ago = Math.max(0, now - ts);
   const rel = ago < 120 ? `${ago}s ago` : ago < 7200 ? `${Math.round(ago / 60)} min ago` : `${Math.round(ago / 3600)} h ago`;
@@ -48,16 +50,21 @@ function table(columns: string[], rows: string[][], empty: string): string {
   if (rows.length === 0) return `<p class="muted">${escapeHtml(empty)}</p>`;
   const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
-export function renderLanding(d: LandingData): string {
+/**
+ * The configuration block of the status page (http/status-page.ts): what runs, where it reads from
+ * (secrets masked), the webhook URL to paste into BTCPay, the last sync per source, and the extra
+ * sections (recent webhook deliveries). An HTML fragment; every value is escaped here.
+ */
+export function renderConfiguration(d: LandingData): string {
   const sources = d.sources
     .map(
       (s) =>
-        `<h3>${escapeHtml(s.name)}</h3>\n<table>${s.details
+        `<h3>${escapeHtml(s.name)}</h3>\n<div class="scroll"><table class="kv">${s.details
           .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td><code>${escapeHtml(v)}</code></td></tr>`)
-          .join('')}</table>`,
+          .join('')}</table></div>`,
     )
     .join('\n');
   const sync = table(
@@ -73,43 +80,18 @@ export function renderLanding(d: LandingData): string {
     'No sync source is configured.',
   );
   const sections = d.sections
-    .map((s) => `<h2>${escapeHtml(s.title)}</h2>\n${table(s.columns, s.rows, s.empty)}`)
+    .map((s) => `<h3>${escapeHtml(s.title)}</h3>\n${table(s.columns, s.rows, s.empty)}`)
     .join('\n');
   const webhook = d.webhookUrl
-    ? `<h2>BTCPay webhook</h2>
+    ? `<h3>BTCPay webhook</h3>
 <p>In BTCPay Server, open <em>Store settings → Webhooks → Create webhook</em> and paste this payload URL;
 give the webhook the same secret as <code>BTCPAY_WEBHOOK_SECRET</code> and keep automatic redelivery on.</p>
 <p><code class="big">${escapeHtml(d.webhookUrl)}</code></p>`
     : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Crowdfund Exporter</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
-h1{margin-bottom:.2rem} .muted{color:#777}
-table{border-collapse:collapse;margin:.5rem 0 1rem} th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
-th{background:#f6f6f6} code{background:#f3f3f3;padding:0 .2rem} code.big{font-size:1.1rem}
-.mode{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:${d.mode === 'demo' ? '#fff3cd' : '#d1e7dd'}}
-</style>
-</head>
-<body>
-<h1>Crowdfund Exporter</h1>
-<p>Version ${escapeHtml(d.version)} · mode <span class="mode">${d.mode}</span>${
-    d.mode === 'demo' ? ' · BTCPay is not configured, so the built-in simulator feeds the exporter with demo data' : ''
-  }</p>
-<ul>
-<li><a href="metrics">Metrics</a>${d.metricsProtected ? ' (needs the bearer token)' : ''}</li>
-<li><a href="health">Health</a> · <a href="ready">Readiness</a></li>
-</ul>
-<h2>Sources</h2>
+  return `<h3>Sources</h3>
 ${sources || '<p class="muted">No source is configured.</p>'}
 ${webhook}
-<h2>Last sync</h2>
+<h3>Last sync</h3>
 ${sync}
-${sections}
-</body>
-</html>
-`;
+${sections}`;
 }

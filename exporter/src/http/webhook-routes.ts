@@ -3,9 +3,10 @@
 // because the signature covers the exact bytes; status codes follow BTCPay's retry rules.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { RecentDelivery } from '../btcpay/webhook-log.js';
-import { isTransientDbError, type WebhookReceiver } from '../btcpay/webhook-ingest.js';
-import { SIGNATURE_HEADER } from '../btcpay/webhook-signature.js';
+import type { RecentDelivery } from '../store/webhook-log.js';
+import { isTransientDbError } from '../store/connection.js';
+import type { WebhookReceiver } from '../webhooks/receiver.js';
+import { SIGNATURE_HEADER } from '../webhooks/signature.js';
 import type { Logger } from '../log.js';
 import { requireBearer } from './auth.js';
 import type { LandingSection } from './landing.js';
@@ -15,7 +16,7 @@ export const API_WEBHOOKS_MAX_LIMIT = 500;
 
 export interface WebhookRoutesOptions {
   receiver: WebhookReceiver;
-  /** Recent deliveries, newest first (btcpay/webhook-log.ts recentDeliveries bound to the db). */
+  /** Recent deliveries, newest first (store/webhook-log.ts recentDeliveries bound to the db). */
   recent: (limit: number) => Promise<RecentDelivery[]>;
   log: Logger;
   maxBodyBytes: number;

@@ -2,9 +2,10 @@
 // ratio are derived here, from stored dates and the clock: they change with time, not with data.
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import { LIFECYCLE_STATES, fundingEndsAt, lifecycleState, releasedStagesRatio, type LifecycleState } from '../angor/lifecycle.js';
-import { rowToProjectInfo } from '../angor/project-store.js';
-import type { Database } from '../db/schema.js';
+import { LIFECYCLE_STATES, fundingEndsAt, lifecycleState, releasedStagesRatio, type LifecycleState } from '../sources/angor/lifecycle.js';
+import { rowToProjectInfo } from '../sources/angor/project-info.js';
+import { readAngorProjects } from '../store/running-totals.js';
+import type { AngorProjectRow, Database } from '../store/schema.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 type ProjectGauge = Gauge<'project'>;
@@ -13,7 +14,7 @@ export class AngorCollector implements Collector {
   readonly name = 'angor';
   private readonly info: Gauge<'project' | 'name' | 'network'>;
   private readonly projects: Gauge<'state'>;
-  private readonly perProject: Array<[ProjectGauge, (p: Derived) => number | null]>;
+  private readonly perProject: Array<[ProjectGauge, (p: AngorProjectFigures) => number | null]>;
 
   constructor(
     registry: PromRegistry,
@@ -46,26 +47,15 @@ export class AngorCollector implements Collector {
   }
 
   async collect(): Promise<void> {
-    const rows = await this.db.selectFrom('angor_projects').selectAll().execute();
+    const rows = await readAngorProjects(this.db);
     const now = this.now();
     const counts = new Map<LifecycleState, number>(LIFECYCLE_STATES.map((s) => [s, 0]));
     this.info.reset();
     for (const [gauge] of this.perProject) gauge.reset();
     for (const row of rows) {
-      const info = rowToProjectInfo(row);
-      if (!info) continue;
-      const input = { ...info, raisedSats: row.raised_sats };
-      const state = lifecycleState(input, now);
-      counts.set(state, (counts.get(state) ?? 0) + 1);
-      const derived: Derived = {
-        target: info.targetSats,
-        raised: row.raised_sats,
-        investments: row.investments,
-        spent: row.spent_by_founder_sats,
-        penalties: row.penalties_sats,
-        end: fundingEndsAt(input),
-        ratio: releasedStagesRatio(info.stages, now, state),
-      };
+      const derived = angorProjectFigures(row, now);
+      if (!derived) continue;
+      counts.set(derived.state, (counts.get(derived.state) ?? 0) + 1);
       const project = row.project_id;
       this.info.set({ project, name: row.name ?? '', network: row.network }, 1);
       for (const [gauge, value] of this.perProject) {
@@ -77,7 +67,26 @@ export class AngorCollector implements Collector {
   }
 }
 
-interface Derived {
+/** What the collector exports of a project (and the status page shows); undefined while its project info is incomplete. */
+export function angorProjectFigures(row: AngorProjectRow, now: number): AngorProjectFigures | undefined {
+  const info = rowToProjectInfo(row);
+  if (!info) return undefined;
+  const input = { ...info, raisedSats: row.raised_sats };
+  const state = lifecycleState(input, now);
+  return {
+    state,
+    target: info.targetSats,
+    raised: row.raised_sats,
+    investments: row.investments,
+    spent: row.spent_by_founder_sats,
+    penalties: row.penalties_sats,
+    end: fundingEndsAt(input),
+    ratio: releasedStagesRatio(info.stages, now, state),
+  };
+}
+
+export interface AngorProjectFigures {
+  state: LifecycleState;
   target: number;
   raised: number;
   investments: number;

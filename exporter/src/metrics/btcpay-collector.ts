@@ -2,8 +2,38 @@
 // store_totals, store_raised_amounts): a handful of rows per store, whatever the history size.
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import { INVOICE_STATUSES, type Database } from '../db/schema.js';
+import { readInvoiceTotals, storesOf } from '../store/running-totals.js';
+import { INVOICE_STATUSES, type Database } from '../store/schema.js';
 import type { Collector, PromRegistry } from './registry.js';
+
+/** Name, HELP and labels of each gauge, shared with the history command (exporter/src/history/). */
+export const BTCPAY_METRICS = {
+  invoices: {
+    name: 'btcpay_invoices',
+    help: 'BTCPay invoices per store and status (archived invoices included).',
+    labelNames: ['store', 'status'] as const,
+  },
+  raisedSats: {
+    name: 'btcpay_raised_sats',
+    help: 'BTC received by invoices that count as raised (Settled, or Expired and PaidLate), in satoshis.',
+    labelNames: ['store'] as const,
+  },
+  contributions: {
+    name: 'btcpay_contributions',
+    help: 'Number of invoices that count as raised (Settled, or Expired and PaidLate).',
+    labelNames: ['store'] as const,
+  },
+  raisedAmount: {
+    name: 'btcpay_raised_amount',
+    help: 'Sum of the prices of raised invoices, per price currency.',
+    labelNames: ['store', 'currency'] as const,
+  },
+  lastCreated: {
+    name: 'btcpay_last_invoice_created_timestamp_seconds',
+    help: 'Creation time of the newest invoice seen for the store; 0 before the first one.',
+    labelNames: ['store'] as const,
+  },
+} as const;
 
 export class BtcpayCollector implements Collector {
   readonly name = 'btcpay';
@@ -17,51 +47,23 @@ export class BtcpayCollector implements Collector {
     registry: PromRegistry,
     private readonly db: Kysely<Database>,
   ) {
-    this.invoices = new Gauge({
-      name: 'btcpay_invoices',
-      help: 'BTCPay invoices per store and status (archived invoices included).',
-      labelNames: ['store', 'status'] as const,
-      registers: [registry],
-    });
-    this.raisedSats = new Gauge({
-      name: 'btcpay_raised_sats',
-      help: 'BTC received by invoices that count as raised (Settled, or Expired and PaidLate), in satoshis.',
-      labelNames: ['store'] as const,
-      registers: [registry],
-    });
-    this.contributions = new Gauge({
-      name: 'btcpay_contributions',
-      help: 'Number of invoices that count as raised (Settled, or Expired and PaidLate).',
-      labelNames: ['store'] as const,
-      registers: [registry],
-    });
-    this.raisedAmount = new Gauge({
-      name: 'btcpay_raised_amount',
-      help: 'Sum of the prices of raised invoices, per price currency.',
-      labelNames: ['store', 'currency'] as const,
-      registers: [registry],
-    });
-    this.lastCreated = new Gauge({
-      name: 'btcpay_last_invoice_created_timestamp_seconds',
-      help: 'Creation time of the newest invoice seen for the store; 0 before the first one.',
-      labelNames: ['store'] as const,
-      registers: [registry],
-    });
+    const m = BTCPAY_METRICS;
+    this.invoices = new Gauge({ ...m.invoices, registers: [registry] });
+    this.raisedSats = new Gauge({ ...m.raisedSats, registers: [registry] });
+    this.contributions = new Gauge({ ...m.contributions, registers: [registry] });
+    this.raisedAmount = new Gauge({ ...m.raisedAmount, registers: [registry] });
+    this.lastCreated = new Gauge({ ...m.lastCreated, registers: [registry] });
   }
 
   async collect(): Promise<void> {
-    const [totals, statusRows, amounts] = await Promise.all([
-      this.db.selectFrom('store_totals').selectAll().execute(),
-      this.db.selectFrom('invoice_status_totals').selectAll().execute(),
-      this.db.selectFrom('store_raised_amounts').selectAll().execute(),
-    ]);
+    const read = await readInvoiceTotals(this.db);
+    const { stores: totals, statuses: statusRows, amounts } = read;
     this.invoices.reset();
     this.raisedSats.reset();
     this.contributions.reset();
     this.raisedAmount.reset();
     this.lastCreated.reset();
-    const stores = new Set([...totals.map((t) => t.store_id), ...statusRows.map((r) => r.store_id)]);
-    for (const store of stores) {
+    for (const store of storesOf(read)) {
       for (const status of INVOICE_STATUSES) this.invoices.set({ store, status }, 0);
     }
     for (const r of statusRows) this.invoices.set({ store: r.store_id, status: r.status }, r.invoices);

@@ -1,7 +1,7 @@
 // Assembles the registry with every collector. main.ts and the docs test both use this, so the
 // documented metric list is checked against exactly what a running exporter registers.
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../store/schema.js';
 import { VERSION } from '../version.js';
 import { AngorCollector } from './angor-collector.js';
 import { BtcpayCollector } from './btcpay-collector.js';

@@ -2,11 +2,22 @@
 // queries per scrape (apps, progress, perk counts), whatever the number of invoices.
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { storedPerks } from '../btcpay/crowdfund/crowdfund-store.js';
+import type { Database } from '../store/schema.js';
+import { storedPerks } from '../store/crowdfund.js';
+import { readCrowdfundTotals } from '../store/running-totals.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export const RAISED_STATES = ['settled', 'pending'] as const;
+
+/** Name, HELP and labels of the gauges the history command also writes (exporter/src/history/). */
+export const CROWDFUND_METRICS = {
+  raisedSats: { name: 'btcpay_crowdfund_raised_sats', help: 'BTC received by the payments counted in the raised amount, in sats.', labelNames: ['app'] as const },
+  contributors: {
+    name: 'btcpay_crowdfund_contributors',
+    help: 'Settled or Processing invoices of the app in the current window (any currency).',
+    labelNames: ['app'] as const,
+  },
+} as const;
 
 export class CrowdfundCollector implements Collector {
   readonly name = 'crowdfund';
@@ -33,8 +44,9 @@ export class CrowdfundCollector implements Collector {
       'Amount raised in the current window, in the target currency, computed by BTCPay\'s rules: settled, or pending (processing payments, plus New invoices under a hard cap).',
       ['app', 'state'],
     );
-    this.raisedSats = gauge('btcpay_crowdfund_raised_sats', 'BTC received by the payments counted in the raised amount, in sats.', ['app']);
-    this.contributors = gauge('btcpay_crowdfund_contributors', 'Settled or Processing invoices of the app in the current window (any currency).', ['app']);
+    const m = CROWDFUND_METRICS;
+    this.raisedSats = gauge(m.raisedSats.name, m.raisedSats.help, m.raisedSats.labelNames);
+    this.contributors = gauge(m.contributors.name, m.contributors.help, m.contributors.labelNames);
     this.perks = gauge('btcpay_crowdfund_perk_contributions', 'Settled or Processing invoices of the app per perk in the current window.', ['app', 'perk']);
     this.start = gauge('btcpay_crowdfund_start_timestamp_seconds', 'Campaign start (absent when not set).', ['app']);
     this.end = gauge('btcpay_crowdfund_end_timestamp_seconds', 'Campaign end (absent when not set).', ['app']);
@@ -42,11 +54,7 @@ export class CrowdfundCollector implements Collector {
   }
 
   async collect(): Promise<void> {
-    const [apps, progress, perkRows] = await Promise.all([
-      this.db.selectFrom('crowdfund_apps').selectAll().execute(),
-      this.db.selectFrom('crowdfund_progress').selectAll().execute(),
-      this.db.selectFrom('crowdfund_perk_contributions').selectAll().execute(),
-    ]);
+    const { apps, progress, perks: perkRows } = await readCrowdfundTotals(this.db);
     for (const g of [this.info, this.target, this.raised, this.raisedSats, this.contributors, this.perks, this.start, this.end, this.windowStart]) {
       g.reset();
     }

@@ -6,8 +6,10 @@
 // These gauges keep the same names and meaning, but an empty interval keeps the last real
 // values, and before the first sample the series are left out.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Gauge } from 'prom-client';
-import type { PromRegistry } from './registry.js';
+import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
+
+// prom-client's type, not registry.ts's alias: registry.ts imports this module.
+type PromRegistry = Registry<RegistryContentType>;
 
 const STATS: ReadonlyArray<readonly [name: string, help: string, read: (h: IntervalHistogram) => number]> = [
   ['min', 'The minimum recorded event loop delay.', (h) => h.min],

@@ -1,8 +1,9 @@
 // Sync health per source, read from sync_state and sync_error_counts (a few rows per scrape).
 import { Counter, Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { SYNC_ERROR_REASONS } from '../scheduler/sync-error.js';
+import { readSyncTotals } from '../store/running-totals.js';
+import type { Database } from '../store/schema.js';
+import { SYNC_ERROR_REASONS } from './labels.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export class SyncCollector implements Collector {
@@ -45,10 +46,7 @@ export class SyncCollector implements Collector {
   }
 
   async collect(): Promise<void> {
-    const [states, errorRows] = await Promise.all([
-      this.db.selectFrom('sync_state').selectAll().execute(),
-      this.db.selectFrom('sync_error_counts').selectAll().execute(),
-    ]);
+    const { states, errors: errorRows } = await readSyncTotals(this.db);
     const sources = new Set([...this.sources(), ...states.map((s) => s.source)]);
     this.up.reset();
     this.lastSuccess.reset();

@@ -2,9 +2,9 @@
 // per scrape). Counters are persisted by the receiver, so they stay monotonic across restarts.
 import { Counter, Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { UNKNOWN_LABEL, VERIFICATION_FAILURE_REASONS } from '../btcpay/webhook-log.js';
-import { INVOICE_EVENT_TYPES } from '../btcpay/webhook-schemas.js';
+import { readWebhookTotals } from '../store/running-totals.js';
+import type { Database } from '../store/schema.js';
+import { INVOICE_EVENT_TYPES, UNKNOWN_LABEL, VERIFICATION_FAILURE_REASONS } from './labels.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 export class WebhookCollector implements Collector {
@@ -62,10 +62,7 @@ export class WebhookCollector implements Collector {
   }
 
   async collect(): Promise<void> {
-    const [counters, states] = await Promise.all([
-      this.db.selectFrom('webhook_counters').selectAll().execute(),
-      this.db.selectFrom('webhook_store_state').selectAll().execute(),
-    ]);
+    const { counters, states } = await readWebhookTotals(this.db);
     const stores = [...new Set(this.stores())];
     const known = new Set(stores);
     for (const m of [this.requests, this.failures, this.duplicates, this.missed, this.lastVerified, this.deliveryFailures]) m.reset();

@@ -5,23 +5,11 @@
 // run starts when the current one ends. Requests during that run coalesce into the next, and so on.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../store/schema.js';
 import type { Logger } from '../log.js';
-import { finishRun, startRun } from './sync-runs.js';
-import { reasonOf } from './sync-error.js';
-
-export interface SyncContext {
-  signal: AbortSignal;
-  log: Logger;
-  /** Jobs report what they fetched and wrote; the run record keeps the totals. */
-  progress(counts: { fetched?: number; written?: number }): void;
-}
-
-export interface SyncJob {
-  /** Source label: `btcpay:<storeId>` or `angor`. */
-  readonly source: string;
-  run(ctx: SyncContext): Promise<void>;
-}
+import type { SyncContext, SyncJob } from '../sources/sync-job.js';
+import { finishRun, startRun } from '../store/sync-runs.js';
+import { reasonOf } from '../sources/sync-error.js';
 
 export interface SchedulerOptions {
   db: Kysely<Database>;

@@ -3,7 +3,7 @@
 // test (openapi.ts). A test that breaks the contract fails with the finding; nothing is checked
 // (or loaded) in test files that start no simulator.
 import { afterAll, afterEach, expect, type TestContext } from 'vitest';
-import { observeSimulators, type SimAnswer, type SimWebhookPost } from '../../../exporter/src/btcpay/simulator/observer.js';
+import { observeSimulators, type SimAnswer, type SimWebhookPost } from '../../../exporter/src/demo/btcpay-simulator/observer.js';
 import type { BtcpayContract } from './openapi.js';
 
 /** Tests that make the simulator play a server the 2.4.1 description does not describe, on purpose. */
