@@ -1,11 +1,11 @@
-// Synthetic history for the live Prometheus test. The week-over-week panels compare the last 7 days
+// Synthetic history for the live Prometheus tests. The week-over-week panels compare the last 7 days
 // with the 7 days before, which a Prometheus started a minute ago cannot do; and the Angor demo is a
 // static snapshot whose investments never move, so only history gives its projects a pace (and a
 // "Projected to reach target"). Before Prometheus starts, the test writes TSDB blocks (promtool tsdb
-// create-blocks-from openmetrics) holding, for the series those rules read, samples around 14 and 7
-// days ago: 30 % and 60 % of the value the exporter serves now (so the last 7 days raised 40 % of
-// it, the 7 days before 30 %). Only the offsets the rules look at are filled, a few minutes either
-// side, which keeps the blocks tiny.
+// create-blocks-from openmetrics) for the series those rules read, shaped like what
+// `crowdfund-exporter history` backfills (docs/history.md): one sample an hour, on the hour, for the
+// last 15 days up to 3 hours ago, rising evenly from 20 % to 90 % of the value the exporter serves
+// now. So the rules also show that they read hourly history between its samples.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './tools.js';
@@ -54,14 +54,9 @@ export function syntheticHistory(text: string, labels: Record<string, string>, n
     .map(([k, v]) => `${k}="${v}"`)
     .join(',');
   const points: Array<{ at: number; share: number }> = [];
-  for (const [ago, share] of [
-    [14 * DAY, 0.3],
-    [7 * DAY, 0.6],
-  ] as const) {
-    // Every 30 s from 10 minutes before to 10 minutes after the offset, so `offset 7d` and
-    // `offset 14d` find a sample for the whole test run.
-    for (let t = now - ago - 600; t <= now - ago + 600; t += 30) points.push({ at: t, share });
-  }
+  const first = Math.ceil((now - 15 * DAY) / 3600) * 3600;
+  const last = Math.floor((now - 3 * 3600) / 3600) * 3600;
+  for (let t = first; t <= last; t += 3600) points.push({ at: t, share: 0.2 + (0.7 * (t - first)) / (last - first) });
   const out: HistorySample[] = [];
   for (const s of samplesOf(text, BACKFILLED_METRICS)) {
     const withLabels = s.labels === '{}' ? `{${extra}}` : `${s.labels.slice(0, -1)},${extra}}`;
@@ -92,7 +87,7 @@ export function toImportText(history: readonly HistorySample[]): string {
 export function backfill(history: readonly HistorySample[], scratch: string, dataDir: string): void {
   const input = join(scratch, 'history.om');
   writeFileSync(input, toOpenMetrics(history));
-  const r = run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', input, dataDir]);
+  const r = run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=672h', '--quiet', input, dataDir]);
   if (r.status !== 0) throw new Error(`promtool could not write the history blocks:\n${r.output}`);
 }
 
