@@ -1,7 +1,8 @@
 // The invoice writer, as the webhook writer thread runs it (totals summed per group-commit batch,
 // some deliveries rolled back) and as one write at a time: for any sequence of writes (fast-check),
-// amounts in several currencies, the running totals equal the reference recomputed from the rows
-// (computeTotals), and a batch leaves the same rows as the writes it kept, one at a time.
+// amounts in several currencies and sats split by payment method, the running totals equal the
+// reference recomputed from the rows (computeTotals), the per-method totals sum to the raised sats,
+// and a batch leaves the same rows as the writes it kept, one at a time.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeTotals, createBatchTotals, readTotals } from '../../exporter/src/store/invoice-totals.js';
@@ -31,10 +32,27 @@ const record: fc.Arbitrary<InvoiceRecord> = fc.record({
   itemCode: fc.option(fc.constantFrom('perk-1', ''), { nil: null }),
   amountsSynced: fc.boolean(),
   statusSource: fc.constantFrom('sync' as const, 'webhook' as const),
-}).map((r) => {
+  // The sats per payment method; usually they are what btcPaidSats sums (the sync computes both
+  // from the same methods), sometimes not (a row whose methods were never read).
+  split: fc.option(fc.dictionary(fc.constantFrom('BTC-CHAIN', 'BTC-LN', 'BTC-LNURL'), fc.integer({ min: 0, max: 2_000_000 })), { nil: undefined }),
+  splitCovers: fc.boolean(),
+}).map(({ split, splitCovers, ...r }) => {
   const i = IDS.indexOf(r.id);
-  return { ...r, storeId: i % 2 === 0 ? 'S1' : 'S2', createdTime: 1_763_700_000 + i * 3_600 };
+  const rec: InvoiceRecord = { ...r, storeId: i % 2 === 0 ? 'S1' : 'S2', createdTime: 1_763_700_000 + i * 3_600 };
+  if (split === undefined || Object.keys(split).length === 0) return rec;
+  return { ...rec, btcPaidByMethod: split, btcPaidSats: splitCovers ? Object.values(split).reduce((a, b) => a + b, 0) : rec.btcPaidSats };
 });
+
+/** The per-method totals of each store add up to its raised sats. */
+function methodsSumToRaised(h: DatabaseHandle): void {
+  const t = readTotals(h.sqlite);
+  for (const [store, s] of Object.entries(t.stores)) {
+    const sum = Object.entries(t.methods)
+      .filter(([k]) => k.startsWith(`${store}/`))
+      .reduce((a, [, v]) => a + v, 0);
+    expect(sum, store).toBe(s.raisedSats);
+  }
+}
 
 async function fresh(): Promise<DatabaseHandle> {
   const h = openDatabase(':memory:');
@@ -44,7 +62,7 @@ async function fresh(): Promise<DatabaseHandle> {
 
 const dump = (h: DatabaseHandle) =>
   Object.fromEntries(
-    ['invoices', 'invoice_status_totals', 'store_totals', 'store_raised_amounts'].map((t) => [
+    ['invoices', 'invoice_status_totals', 'store_totals', 'store_raised_amounts', 'store_payment_method_totals'].map((t) => [
       t,
       h.sqlite.prepare(`select * from ${t} order by 1, 2`).all(),
     ]),
@@ -64,6 +82,7 @@ describe('createInvoiceWriter', () => {
             expect(result.outcome).toBe(before === undefined ? 'inserted' : result.outcome);
             expect(writer.get(rec.id)).toEqual(result.outcome === 'unchanged' ? before : rec);
             expect(readTotals(b.sqlite)).toEqual(computeTotals(b.sqlite));
+            methodsSumToRaised(b);
           }
         } finally {
           await b.close();
@@ -105,6 +124,7 @@ describe('createInvoiceWriter', () => {
                 if (!rollBack) a.sqlite.transaction(() => oneByOne.upsert(rec, now))();
               }
               expect(readTotals(b.sqlite)).toEqual(computeTotals(b.sqlite));
+              methodsSumToRaised(b);
             }
             expect(dump(b)).toEqual(dump(a));
           } finally {

@@ -37,8 +37,22 @@ describe('a database written by release 0.1.0', () => {
       const expected = readFileSync(join(FIXTURE, 'metrics.txt'), 'utf8').trimEnd().split('\n');
       // build_info carries the Node version of the machine that made the fixture.
       const norm = (l: string) => l.replace(/nodejs_version="[^"]*"/, 'nodejs_version=""');
+      // Series added since 0.1.0 are checked below; everything 0.1.0 exported is unchanged.
+      const since010 = /^(btcpay_payment_method_raised_sats|btcpay_store_rate)\{/;
       // The same series with the same values; their order inside a family is not part of the contract.
-      expect(series(body).map(norm).sort()).toEqual(expected.map(norm).sort());
+      expect(series(body).filter((l) => !since010.test(l)).map(norm).sort()).toEqual(expected.map(norm).sort());
+      // Migration 008 filled the per-method totals from the stored rows: at once, they add up to
+      // each store's raised sats (and readTotals = computeTotals below covers them too).
+      const value = (l: string) => Number(l.slice(l.lastIndexOf(' ') + 1));
+      const storeOf = (l: string) => /store="([^"]*)"/.exec(l)![1]!;
+      const raised = new Map(series(body).filter((l) => l.startsWith('btcpay_raised_sats{')).map((l) => [storeOf(l), value(l)]));
+      const byMethod = new Map<string, number>();
+      const methodLines = series(body).filter((l) => l.startsWith('btcpay_payment_method_raised_sats{'));
+      for (const l of methodLines) byMethod.set(storeOf(l), (byMethod.get(storeOf(l)) ?? 0) + value(l));
+      expect([...raised.values()].some((v) => v > 0)).toBe(true);
+      for (const [store, sats] of raised) expect(byMethod.get(store) ?? 0, store).toBe(sats);
+      expect(methodLines.some((l) => l.includes('payment_method="BTC-LN"') && value(l) > 0)).toBe(true);
+      expect(methodLines.some((l) => l.includes('payment_method="unknown"'))).toBe(false);
       expect(expected.length).toBeGreaterThan(200);
       // The running totals that release kept equal the reference recomputed from its rows.
       expect(readTotals(database.sqlite)).toEqual(computeTotals(database.sqlite));

@@ -1,9 +1,11 @@
 // BTCPay invoice figures per store, read from the running-total tables only (invoice_status_totals,
-// store_totals, store_raised_amounts): a handful of rows per store, whatever the history size.
+// store_totals, store_raised_amounts, store_payment_method_totals) and the store's rates
+// (store_rates): a handful of rows per store, whatever the history size.
 import { Gauge } from 'prom-client';
 import type { Kysely } from 'kysely';
 import { readInvoiceTotals, storesOf } from '../store/running-totals.js';
 import { INVOICE_STATUSES, type Database } from '../store/schema.js';
+import { readStoreRates } from '../store/store-rates.js';
 import type { Collector, PromRegistry } from './registry.js';
 
 /** Name, HELP and labels of each gauge, shared with the history command (exporter/src/history/). */
@@ -33,6 +35,16 @@ export const BTCPAY_METRICS = {
     help: 'Creation time of the newest invoice seen for the store; 0 before the first one.',
     labelNames: ['store'] as const,
   },
+  methodRaisedSats: {
+    name: 'btcpay_payment_method_raised_sats',
+    help: 'btcpay_raised_sats split by the BTCPay payment method the sats arrived through (BTC-CHAIN, BTC-LN, BTC-LNURL, ...).',
+    labelNames: ['store', 'payment_method'] as const,
+  },
+  storeRate: {
+    name: 'btcpay_store_rate',
+    help: "The store's current rate for each of its default currency pairs (quote currency per BTC for BTC_XXX), as BTCPay's rate rules give it.",
+    labelNames: ['store', 'currency_pair'] as const,
+  },
 } as const;
 
 export class BtcpayCollector implements Collector {
@@ -42,6 +54,8 @@ export class BtcpayCollector implements Collector {
   private readonly contributions: Gauge<'store'>;
   private readonly raisedAmount: Gauge<'store' | 'currency'>;
   private readonly lastCreated: Gauge<'store'>;
+  private readonly methodRaisedSats: Gauge<'store' | 'payment_method'>;
+  private readonly storeRate: Gauge<'store' | 'currency_pair'>;
 
   constructor(
     registry: PromRegistry,
@@ -53,16 +67,20 @@ export class BtcpayCollector implements Collector {
     this.contributions = new Gauge({ ...m.contributions, registers: [registry] });
     this.raisedAmount = new Gauge({ ...m.raisedAmount, registers: [registry] });
     this.lastCreated = new Gauge({ ...m.lastCreated, registers: [registry] });
+    this.methodRaisedSats = new Gauge({ ...m.methodRaisedSats, registers: [registry] });
+    this.storeRate = new Gauge({ ...m.storeRate, registers: [registry] });
   }
 
   async collect(): Promise<void> {
-    const read = await readInvoiceTotals(this.db);
-    const { stores: totals, statuses: statusRows, amounts } = read;
+    const [read, rates] = await Promise.all([readInvoiceTotals(this.db), readStoreRates(this.db)]);
+    const { stores: totals, statuses: statusRows, amounts, methods } = read;
     this.invoices.reset();
     this.raisedSats.reset();
     this.contributions.reset();
     this.raisedAmount.reset();
     this.lastCreated.reset();
+    this.methodRaisedSats.reset();
+    this.storeRate.reset();
     for (const store of storesOf(read)) {
       for (const status of INVOICE_STATUSES) this.invoices.set({ store, status }, 0);
     }
@@ -74,5 +92,8 @@ export class BtcpayCollector implements Collector {
     }
     // A float of the exact decimal is what the exposition format can carry; the exact value stays in the database.
     for (const a of amounts) this.raisedAmount.set({ store: a.store_id, currency: a.currency }, Number(a.amount));
+    for (const r of methods) this.methodRaisedSats.set({ store: r.store_id, payment_method: r.payment_method }, r.raised_sats);
+    // A rate is a float by nature (not money); the decimal string stays in the database.
+    for (const r of rates) this.storeRate.set({ store: r.storeId, currency_pair: r.currencyPair }, Number(r.rate));
   }
 }

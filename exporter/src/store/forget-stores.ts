@@ -13,6 +13,8 @@ export async function forgetStores(db: Kysely<Database>, storeIds: string[]): Pr
     await trx.deleteFrom('invoice_status_totals').where('store_id', 'in', storeIds).execute();
     await trx.deleteFrom('store_totals').where('store_id', 'in', storeIds).execute();
     await trx.deleteFrom('store_raised_amounts').where('store_id', 'in', storeIds).execute();
+    await trx.deleteFrom('store_payment_method_totals').where('store_id', 'in', storeIds).execute();
+    await trx.deleteFrom('store_rates').where('store_id', 'in', storeIds).execute();
     await trx.updateTable('sync_state').set({ cursor: null }).where('source', 'in', storeIds.map((id) => `btcpay:${id}`)).execute();
   });
 }

@@ -1,6 +1,6 @@
 // The running totals kept next to the invoice rows (per status, raised sats, contributions, raised
-// amount per currency, last invoice created), so a scrape reads a handful of rows at any history
-// size. Written in exactly one way: an invoice write adds its new row (+1) and takes back the row it
+// amount per currency, raised sats per payment method, last invoice created), so a scrape reads a
+// handful of rows at any history size. Written in exactly one way: an invoice write adds its new row (+1) and takes back the row it
 // replaced (-1) in a TotalsDelta, and the delta's sums are applied in the same transaction.
 // rebuildTotals is the reference: it recomputes every total from the invoice rows (GROUP BY), for
 // tests to compare with the running ones and for the benchmark seed to fill them in one go.
@@ -8,6 +8,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { prepared } from './connection.js';
 import { parseDecimal, plain, type Decimal } from '../money.js';
 import type { BatchHooks } from './group-commit.js';
+import { decodeMethodSplit, raisedByMethod } from './method-split.js';
 import { INVOICE_STATUSES, type InvoiceRow } from './schema.js';
 
 const ENSURE_STATUS = 'insert into invoice_status_totals (store_id, status, invoices) values (?, ?, 0) on conflict do nothing';
@@ -20,6 +21,9 @@ const SELECT_AMOUNT = 'select amount from store_raised_amounts where store_id = 
 const PUT_AMOUNT =
   'insert into store_raised_amounts (store_id, currency, amount) values (?, ?, ?) on conflict (store_id, currency) do update set amount = excluded.amount';
 const LAST_CREATED = 'update store_totals set last_invoice_created = max(coalesce(last_invoice_created, ?), ?) where store_id = ?';
+const ENSURE_METHOD = 'insert into store_payment_method_totals (store_id, payment_method, raised_sats) values (?, ?, 0) on conflict do nothing';
+const ADD_METHOD =
+  'insert into store_payment_method_totals (store_id, payment_method, raised_sats) values (?, ?, ?) on conflict (store_id, payment_method) do update set raised_sats = raised_sats + excluded.raised_sats';
 
 /** A store's five status rows and its totals row, so metrics show zeros from the start. */
 export function ensureZeroTotals(sqlite: BetterSqlite3.Database, storeId: string): void {
@@ -37,6 +41,8 @@ export class TotalsDelta {
   private readonly raised = new Map<string, { sats: number; contributions: number }>();
   private readonly amounts = new Map<string, { store: string; currency: string; sum: Decimal }>();
   private readonly lastCreated = new Map<string, number>();
+  /** Raised sats per (store, payment method); every method of an added row gets a row, 0 if unused. */
+  private readonly methods = new Map<string, { store: string; method: string; sats: number }>();
 
   add(row: InvoiceRow, sign: 1 | -1): void {
     const key = `${row.store_id}\u0000${row.status}`;
@@ -44,7 +50,12 @@ export class TotalsDelta {
     s.n += sign;
     this.statuses.set(key, s);
     if (sign === 1) this.lastCreated.set(row.store_id, Math.max(this.lastCreated.get(row.store_id) ?? row.created_time, row.created_time));
-    if (row.counts_as_raised !== 1) return;
+    if (row.counts_as_raised !== 1) {
+      // Not raised: its methods only get their (zero) rows, so a method offered but unused shows 0.
+      if (sign === 1) for (const method of Object.keys(decodeMethodSplit(row.btc_paid_by_method))) this.addMethod(row.store_id, method, 0);
+      return;
+    }
+    for (const [method, sats] of raisedByMethod(row)) this.addMethod(row.store_id, method, sign * sats);
     const r = this.raised.get(row.store_id) ?? { sats: 0, contributions: 0 };
     r.sats += sign * row.btc_paid_sats;
     r.contributions += sign;
@@ -56,6 +67,13 @@ export class TotalsDelta {
     const signed = sign === 1 ? amount : amount.negated();
     if (a) a.sum = a.sum.plus(signed);
     else this.amounts.set(akey, { store: row.store_id, currency: row.currency, sum: signed });
+  }
+
+  private addMethod(store: string, method: string, sats: number): void {
+    const key = `${store}\u0000${method}`;
+    const m = this.methods.get(key);
+    if (m) m.sats += sats;
+    else this.methods.set(key, { store, method, sats });
   }
 
   /** Writes the sums (cached prepared statements); stores that got a new or changed invoice get their zero rows first. */
@@ -73,6 +91,10 @@ export class TotalsDelta {
       prepared(sqlite, PUT_AMOUNT).run(a.store, a.currency, plain(parseDecimal(current?.amount ?? '0').plus(a.sum)));
     }
     for (const [store, created] of this.lastCreated) prepared(sqlite, LAST_CREATED).run(created, created, store);
+    for (const m of this.methods.values()) {
+      if (m.sats !== 0) prepared(sqlite, ADD_METHOD).run(m.store, m.method, m.sats);
+      else prepared(sqlite, ENSURE_METHOD).run(m.store, m.method);
+    }
   }
 }
 
@@ -110,16 +132,20 @@ export function createBatchTotals(sqlite: BetterSqlite3.Database): TotalsSink & 
 
 // ---- the reference ----------------------------------------------------------------------------
 
-/** Every running total, keyed by store (and status or currency); amounts as plain decimal strings, zero amounts left out. */
+/**
+ * Every running total, keyed by store (and status, currency or payment method); amounts as plain
+ * decimal strings; zero amounts and zero method totals left out (a method's 0 row is a display aid).
+ */
 export interface TotalsSnapshot {
   statuses: Record<string, number>;
   stores: Record<string, { raisedSats: number; contributions: number; lastInvoiceCreated: number | null }>;
   amounts: Record<string, string>;
+  methods: Record<string, number>;
 }
 
 /** What the running-total tables hold now. */
 export function readTotals(sqlite: BetterSqlite3.Database): TotalsSnapshot {
-  const out: TotalsSnapshot = { statuses: {}, stores: {}, amounts: {} };
+  const out: TotalsSnapshot = { statuses: {}, stores: {}, amounts: {}, methods: {} };
   for (const r of sqlite.prepare('select store_id, status, invoices from invoice_status_totals').all() as Array<{ store_id: string; status: string; invoices: number }>) {
     out.statuses[`${r.store_id}/${r.status}`] = r.invoices;
   }
@@ -130,6 +156,9 @@ export function readTotals(sqlite: BetterSqlite3.Database): TotalsSnapshot {
     const amount = parseDecimal(r.amount);
     if (!amount.isZero()) out.amounts[`${r.store_id}/${r.currency}`] = plain(amount);
   }
+  for (const r of sqlite.prepare('select * from store_payment_method_totals where raised_sats != 0').all() as Array<{ store_id: string; payment_method: string; raised_sats: number }>) {
+    out.methods[`${r.store_id}/${r.payment_method}`] = r.raised_sats;
+  }
   return out;
 }
 
@@ -138,7 +167,7 @@ export function readTotals(sqlite: BetterSqlite3.Database): TotalsSnapshot {
  * totals row. Amounts are summed exactly in decimal (SQLite would sum the strings as floats).
  */
 export function computeTotals(sqlite: BetterSqlite3.Database): TotalsSnapshot {
-  const out: TotalsSnapshot = { statuses: {}, stores: {}, amounts: {} };
+  const out: TotalsSnapshot = { statuses: {}, stores: {}, amounts: {}, methods: {} };
   const stores = (sqlite.prepare('select store_id from store_totals union select distinct store_id from invoices').all() as Array<{ store_id: string }>).map(
     (r) => r.store_id,
   );
@@ -165,19 +194,40 @@ export function computeTotals(sqlite: BetterSqlite3.Database): TotalsSnapshot {
     sums.set(key, (sums.get(key) ?? parseDecimal('0')).plus(parseDecimal(r.amount)));
   }
   for (const [key, sum] of sums) if (!sum.isZero()) out.amounts[key] = plain(sum);
+  for (const [key, sats] of methodTotals(sqlite)) if (sats !== 0) out.methods[key] = sats;
+  return out;
+}
+
+/**
+ * Raised sats per "store/method" from the invoice rows (raisedByMethod of every raised invoice),
+ * with a 0 for every method any invoice of the store lists. Migration 008 fills the table the same way (in SQL).
+ */
+export function methodTotals(sqlite: BetterSqlite3.Database): Map<string, number> {
+  const out = new Map<string, number>();
+  const rows = sqlite.prepare("select store_id, counts_as_raised, btc_paid_sats, btc_paid_by_method from invoices where counts_as_raised = 1 or btc_paid_by_method != '{}'");
+  for (const r of rows.iterate() as Iterable<Pick<InvoiceRow, 'store_id' | 'counts_as_raised' | 'btc_paid_sats' | 'btc_paid_by_method'>>) {
+    const entries: Iterable<[string, number]> =
+      r.counts_as_raised === 1 ? raisedByMethod(r) : Object.keys(decodeMethodSplit(r.btc_paid_by_method)).map((m) => [m, 0]);
+    for (const [method, sats] of entries) {
+      const key = `${r.store_id}/${method}`;
+      out.set(key, (out.get(key) ?? 0) + sats);
+    }
+  }
   return out;
 }
 
 /** Replaces every running total by computeTotals (call inside a transaction). */
 export function rebuildTotals(sqlite: BetterSqlite3.Database): void {
   const t = computeTotals(sqlite);
-  sqlite.exec('delete from invoice_status_totals; delete from store_totals; delete from store_raised_amounts;');
+  sqlite.exec('delete from invoice_status_totals; delete from store_totals; delete from store_raised_amounts; delete from store_payment_method_totals;');
   const status = sqlite.prepare('insert into invoice_status_totals (store_id, status, invoices) values (?, ?, ?)');
   for (const [key, n] of Object.entries(t.statuses)) status.run(...splitKey(key), n);
   const store = sqlite.prepare('insert into store_totals (store_id, raised_sats, contributions, last_invoice_created) values (?, ?, ?, ?)');
   for (const [id, s] of Object.entries(t.stores)) store.run(id, s.raisedSats, s.contributions, s.lastInvoiceCreated);
   const amount = sqlite.prepare('insert into store_raised_amounts (store_id, currency, amount) values (?, ?, ?)');
   for (const [key, a] of Object.entries(t.amounts)) amount.run(...splitKey(key), a);
+  const method = sqlite.prepare('insert into store_payment_method_totals (store_id, payment_method, raised_sats) values (?, ?, ?)');
+  for (const [key, sats] of methodTotals(sqlite)) method.run(...splitKey(key), sats);
 }
 
 /** Store ids are BTCPay's base58 ids, so `/` separates them from a status or currency. */

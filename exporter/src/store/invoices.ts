@@ -8,6 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { prepared, sqliteOf } from './connection.js';
 import { replaceInvoicePayments, type InvoicePayments } from './invoice-payments.js';
 import { ensureZeroTotals, TotalsDelta, type TotalsSink } from './invoice-totals.js';
+import { decodeMethodSplit, encodeMethodSplit, type MethodSplit } from './method-split.js';
 import type { Database, InvoiceRow, InvoiceStatus } from './schema.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -20,6 +21,11 @@ export interface InvoiceRecord {
   currency: string;
   amount: string | null;
   btcPaidSats: number;
+  /**
+   * btcPaidSats by payment method (BTC-CHAIN, BTC-LN, BTC-LNURL, ...), from the same payment
+   * methods; omitted while they were never read (then the totals count it as UNKNOWN_METHOD).
+   */
+  btcPaidByMethod?: MethodSplit;
   createdTime: number;
   expirationTime: number;
   monitoringExpiration: number;
@@ -51,6 +57,7 @@ function toRow(rec: InvoiceRecord, now: number): InvoiceRow {
     currency: rec.currency,
     amount: rec.amount,
     btc_paid_sats: rec.btcPaidSats,
+    btc_paid_by_method: encodeMethodSplit(rec.btcPaidByMethod),
     created_time: rec.createdTime,
     expiration_time: rec.expirationTime,
     monitoring_expiration: rec.monitoringExpiration,
@@ -74,6 +81,7 @@ export function rowToRecord(row: InvoiceRow): InvoiceRecord {
     currency: row.currency,
     amount: row.amount,
     btcPaidSats: row.btc_paid_sats,
+    ...(row.btc_paid_by_method === '{}' ? {} : { btcPaidByMethod: decodeMethodSplit(row.btc_paid_by_method) }),
     createdTime: row.created_time,
     expirationTime: row.expiration_time,
     monitoringExpiration: row.monitoring_expiration,
@@ -94,6 +102,7 @@ function sameContent(a: InvoiceRow, b: InvoiceRow): boolean {
     a.currency === b.currency &&
     a.amount === b.amount &&
     a.btc_paid_sats === b.btc_paid_sats &&
+    a.btc_paid_by_method === b.btc_paid_by_method &&
     a.created_time === b.created_time &&
     a.expiration_time === b.expiration_time &&
     a.monitoring_expiration === b.monitoring_expiration &&
@@ -117,7 +126,7 @@ export interface UpsertResult {
 }
 
 const INVOICE_COLUMNS = [
-  'id', 'store_id', 'status', 'additional_status', 'currency', 'amount', 'btc_paid_sats', 'created_time',
+  'id', 'store_id', 'status', 'additional_status', 'currency', 'amount', 'btc_paid_sats', 'btc_paid_by_method', 'created_time',
   'expiration_time', 'monitoring_expiration', 'archived', 'order_id', 'item_code', 'counts_as_raised',
   'is_final', 'amounts_synced', 'status_source', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof InvoiceRow>;

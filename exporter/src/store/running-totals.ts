@@ -11,6 +11,7 @@ import type {
   CrowdfundProgressRow,
   Database,
   InvoiceStatusTotalsTable,
+  StorePaymentMethodTotalsTable,
   StoreRaisedAmountsTable,
   StoreTotalsTable,
   SyncErrorCountsTable,
@@ -23,15 +24,18 @@ export interface InvoiceTotals {
   stores: Selectable<StoreTotalsTable>[];
   statuses: Selectable<InvoiceStatusTotalsTable>[];
   amounts: Selectable<StoreRaisedAmountsTable>[];
+  /** Raised sats per store and payment method (their sum per store is stores[].raised_sats). */
+  methods: Selectable<StorePaymentMethodTotalsTable>[];
 }
 
 export async function readInvoiceTotals(db: Kysely<Database>): Promise<InvoiceTotals> {
-  const [stores, statuses, amounts] = await Promise.all([
+  const [stores, statuses, amounts, methods] = await Promise.all([
     db.selectFrom('store_totals').selectAll().orderBy('store_id').execute(),
     db.selectFrom('invoice_status_totals').selectAll().execute(),
     db.selectFrom('store_raised_amounts').selectAll().orderBy('store_id').orderBy('currency').execute(),
+    db.selectFrom('store_payment_method_totals').selectAll().orderBy('store_id').orderBy('payment_method').execute(),
   ]);
-  return { stores, statuses, amounts };
+  return { stores, statuses, amounts, methods };
 }
 
 /** Every store the invoice totals know (what btcpay_* metrics are exported for), sorted. */

@@ -16,6 +16,12 @@ export interface InvoicesTable {
   amount: string | null;
   /** Gross BTC received over BTC payment methods (sum of paymentMethodPaid), integer sats. */
   btc_paid_sats: number;
+  /**
+   * 008: btc_paid_sats split by payment method, a JSON object {"BTC-CHAIN": sats, "BTC-LN": sats}
+   * with sorted keys, every BTC method of the invoice listed (0 when unused). Its values sum to
+   * btc_paid_sats; '{}' until the payment methods were read.
+   */
+  btc_paid_by_method: ColumnType<string, string | undefined, string>;
   created_time: number;
   expiration_time: number;
   monitoring_expiration: number;
@@ -54,6 +60,27 @@ export interface StoreRaisedAmountsTable {
   store_id: string;
   currency: string;
   amount: string;
+}
+
+/**
+ * Running totals of raised invoices per store and BTC payment method (008): the sats of
+ * btc_paid_by_method, so they sum to store_totals.raised_sats. A method that only occurred on
+ * invoices not (yet) raised has a row with 0.
+ */
+export interface StorePaymentMethodTotalsTable {
+  store_id: string;
+  payment_method: string;
+  raised_sats: number;
+}
+
+/** The store's BTC rates for its default currency pairs, as last read (009). Absent pairs are deleted. */
+export interface StoreRatesTable {
+  store_id: string;
+  /** BTC_USD, BTC_EUR, ... */
+  currency_pair: string;
+  /** Decimal string as BTCPay sent it (a rate, not money). */
+  rate: string;
+  updated_at: number;
 }
 
 /** One payment method of an invoice (migration 002). Amounts are decimal strings in `currency`. */
@@ -247,6 +274,8 @@ export interface Database {
   invoice_status_totals: InvoiceStatusTotalsTable;
   store_totals: StoreTotalsTable;
   store_raised_amounts: StoreRaisedAmountsTable;
+  store_payment_method_totals: StorePaymentMethodTotalsTable;
+  store_rates: StoreRatesTable;
   invoice_payment_methods: InvoicePaymentMethodsTable;
   invoice_payments: InvoicePaymentsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -97,11 +97,13 @@ async function stored(s: Setup): Promise<GroundTruth> {
   const statusRows = await db.selectFrom('invoice_status_totals').selectAll().where('store_id', '=', s.storeId).execute();
   const totals = await db.selectFrom('store_totals').selectAll().where('store_id', '=', s.storeId).executeTakeFirstOrThrow();
   const amounts = await db.selectFrom('store_raised_amounts').selectAll().where('store_id', '=', s.storeId).execute();
+  const methods = await db.selectFrom('store_payment_method_totals').selectAll().where('store_id', '=', s.storeId).where('raised_sats', '!=', 0).execute();
   const rows = await db.selectFrom('invoices').select((eb) => eb.fn.countAll<number>().as('n')).where('store_id', '=', s.storeId).executeTakeFirstOrThrow();
   const counts = Object.fromEntries(INVOICE_STATUSES.map((st) => [st, statusRows.find((r) => r.status === st)?.invoices ?? 0]));
   return {
     counts: counts as GroundTruth['counts'],
     raisedSats: totals.raised_sats,
+    raisedSatsByMethod: Object.fromEntries(methods.map((m) => [m.payment_method, m.raised_sats])),
     contributions: totals.contributions,
     raisedAmounts: Object.fromEntries(amounts.filter((a) => !new Decimal(a.amount).isZero()).map((a) => [a.currency, new Decimal(a.amount).toFixed()])),
     lastCreated: totals.last_invoice_created,
@@ -111,7 +113,11 @@ async function stored(s: Setup): Promise<GroundTruth> {
 
 function truth(s: Setup): GroundTruth {
   const t = s.sim.groundTruth(s.storeId);
-  return { ...t, raisedAmounts: Object.fromEntries(Object.entries(t.raisedAmounts).map(([c, a]) => [c, new Decimal(a).toFixed()])) };
+  return {
+    ...t,
+    raisedSatsByMethod: Object.fromEntries(Object.entries(t.raisedSatsByMethod).filter(([, sats]) => sats !== 0)),
+    raisedAmounts: Object.fromEntries(Object.entries(t.raisedAmounts).map(([c, a]) => [c, new Decimal(a).toFixed()])),
+  };
 }
 
 describe('invoice sync', () => {

@@ -17,6 +17,7 @@ import {
   InvoiceSchema,
   PaymentMethodListSchema,
   StoreListSchema,
+  StoreRateListSchema,
   WebhookCreatedSchema,
   WebhookDeliveryListSchema,
   WebhookListSchema,
@@ -24,6 +25,7 @@ import {
   type Invoice,
   type PaymentMethod,
   type Store,
+  type StoreRate,
   type Webhook,
   type WebhookCreated,
   type WebhookDelivery,
@@ -174,6 +176,14 @@ export class GreenfieldClient {
 
   listStores(signal?: AbortSignal): Promise<Store[]> {
     return this.get('/api/v1/stores', StoreListSchema, signal);
+  }
+
+  /**
+   * The store's rates for its default currency pairs (no currencyPair query). Needs
+   * btcpay.store.canviewstoresettings; BTCPay fetches them live from its rate provider.
+   */
+  getStoreRates(storeId: string, signal?: AbortSignal): Promise<StoreRate[]> {
+    return this.get(`/api/v1/stores/${enc(storeId)}/rates`, StoreRateListSchema, signal);
   }
 
   /**

@@ -116,6 +116,19 @@ export const StoreSchema = z.looseObject({
 export type Store = z.output<typeof StoreSchema>;
 export const StoreListSchema = z.array(StoreSchema);
 
+/**
+ * One entry of GET /api/v1/stores/{storeId}/rates (FACTS.md g): `rate` is the bid as a decimal
+ * string, null when BTCPay could not fetch the pair (then `errors` tells why). Pairs are checked
+ * by the reader (BTCPay answers 200 even after a malformed pair).
+ */
+export const StoreRateSchema = z.looseObject({
+  currencyPair: z.string(),
+  rate: DecimalString.nullable(),
+  errors: z.array(z.string()).nullish(),
+});
+export type StoreRate = z.output<typeof StoreRateSchema>;
+export const StoreRateListSchema = z.array(StoreRateSchema);
+
 export const AuthorizedEventsSchema = z.looseObject({
   everything: z.boolean().nullish(),
   specificEvents: z.array(z.string()).nullish(),

@@ -10,8 +10,21 @@ import type { InvoiceRecord } from '../../store/invoices.js';
  */
 export function btcPaidSats(methods: readonly PaymentMethod[]): number {
   let sats = 0;
-  for (const m of methods) if (m.currency === 'BTC') sats += btcToSats(m.paymentMethodPaid, 'up');
+  for (const sum of Object.values(btcPaidByMethod(methods))) sats += sum;
   return sats;
+}
+
+/**
+ * The same sats per payment method id (BTC-CHAIN, BTC-LN, BTC-LNURL, ...): each BTC method's
+ * paymentMethodPaid rounded up, so the parts add up to btcPaidSats exactly. Every BTC method of the
+ * invoice is listed, 0 when nothing came through it.
+ */
+export function btcPaidByMethod(methods: readonly PaymentMethod[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of methods) {
+    if (m.currency === 'BTC') out[m.paymentMethodId] = (out[m.paymentMethodId] ?? 0) + btcToSats(m.paymentMethodPaid, 'up');
+  }
+  return out;
 }
 
 function metadataString(metadata: Record<string, unknown>, key: string): string | null {
@@ -38,6 +51,7 @@ export function invoiceToRecord(
     currency: invoice.currency.toUpperCase(),
     amount: invoice.amount,
     btcPaidSats: methods ? btcPaidSats(methods) : (previous?.btcPaidSats ?? 0),
+    btcPaidByMethod: methods ? btcPaidByMethod(methods) : (previous?.btcPaidByMethod ?? {}),
     createdTime: invoice.createdTime,
     expirationTime: invoice.expirationTime,
     monitoringExpiration: invoice.monitoringExpiration,

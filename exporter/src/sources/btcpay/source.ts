@@ -8,6 +8,7 @@ import { SyncError } from '../sync-error.js';
 import { CrowdfundFollower } from './crowdfund/follower.js';
 import { GreenfieldClient } from './greenfield-client.js';
 import { InvoiceSyncJob } from './invoice-sync.js';
+import { StoreRatesReader } from './store-rates.js';
 import { ensureStoreTotals, type StatusChangeHook } from '../../store/invoices.js';
 
 export interface BtcpayConnection {
@@ -49,6 +50,8 @@ export class BtcpaySource {
   private readonly storeJobs = new Map<string, InvoiceSyncJob>();
   /** Crowdfund apps: computed after each store sync and after webhook-triggered refreshes. */
   private readonly crowdfund: CrowdfundFollower;
+  /** The store's BTC rates, read after each successful store sync. */
+  private readonly rates: StoreRatesReader;
 
   constructor(private readonly opts: BtcpaySourceOptions) {
     this.client = new GreenfieldClient({
@@ -66,6 +69,7 @@ export class BtcpaySource {
       followedStores: () => this.storeIds,
       now: opts.now,
     });
+    this.rates = new StoreRatesReader({ db: opts.db, client: this.client, log: opts.log.child({ component: 'store-rates' }), now: opts.now });
   }
 
   get connection(): BtcpayConnection {
@@ -112,15 +116,14 @@ export class BtcpaySource {
       });
       this.storeJobs.set(storeId, job);
       const after = this.opts.afterStoreSync;
-      const scheduled: SyncJob = after
-        ? {
-            source: job.source,
-            run: async (ctx) => {
-              await job.run(ctx);
-              await after(storeId, ctx.signal);
-            },
-          }
-        : job;
+      const scheduled: SyncJob = {
+        source: job.source,
+        run: async (ctx) => {
+          await job.run(ctx);
+          await this.rates.sync(storeId, ctx.signal);
+          if (after) await after(storeId, ctx.signal);
+        },
+      };
       this.opts.jobs.add(scheduled);
       added.push(scheduled);
     }

@@ -8,6 +8,8 @@ import * as m004 from './004_angor.js';
 import * as m005 from './005_crowdfund.js';
 import * as m006 from './006_drop_redundant_webhook_index.js';
 import * as m007 from './007_invoice_payments_received.js';
+import * as m008 from './008_payment_method_totals.js';
+import * as m009 from './009_store_rates.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -17,4 +19,6 @@ export const migrations: Record<string, Migration> = {
   '005_crowdfund': m005,
   '006_drop_redundant_webhook_index': m006,
   '007_invoice_payments_received': m007,
+  '008_payment_method_totals': m008,
+  '009_store_rates': m009,
 };
