@@ -1,7 +1,10 @@
 // Demo mode's Crowdfund apps: a campaign with perks that keeps moving toward its goal (a new
 // contribution every few seconds), a hard-capped one with reserved New invoices, a monthly resetting
-// one, one counting every invoice of the second store, and an announced one starting next week
-// (monthly reset, so its window starts in the future: nothing raised yet). Each gets a contribution history shaped
+// one, one counting every invoice of the second store, an announced one starting next week
+// (monthly reset, so its window starts in the future: nothing raised yet), and two young campaigns
+// for the pace views: one on pace for its end date and one at risk (it would need far more per day
+// than it averages); both started within the last 7 days, so their 7-day pace is exact without any
+// Prometheus history. Each gets a contribution history shaped
 // like real traffic (most settle, some expire, a few are late, partial or marked).
 import { planInvoice } from './history.js';
 import { SimCrowdfund, type ContributeInput } from './crowdfund-apps.js';
@@ -19,6 +22,9 @@ export interface DemoCrowdfund {
   allStoreInvoices: string[];
   /** The campaign that receives live contributions. */
   liveAppId: string;
+  /** Young campaigns whose 7-day pace reaches the goal before the end date, and does not. */
+  onPaceAppId: string;
+  atRiskAppId: string;
   start(): void;
   stop(): void;
 }
@@ -108,14 +114,39 @@ export function setupDemoCrowdfund(sim: BtcpaySimulator, storeIds: readonly stri
     created: now - 2 * DAY,
     perks: [{ id: 'judge-dinner', title: 'Dinner with the judges', priceType: 'Fixed', price: '250', inventory: 10 }],
   });
+  // The pace pair, added last too (the other apps keep their seeded history).
+  // Started 4 days ago, 10 days to go: about 400 a day raised against about 150 a day needed.
+  const podcast = cf.addApp(main, {
+    appName: 'podcast-season-2',
+    title: 'Podcast season 2 (on pace)',
+    targetCurrency: 'USD',
+    targetAmount: '3000',
+    startDate: now - 4 * DAY,
+    endDate: now + 10 * DAY,
+    created: now - 5 * DAY,
+  });
+  // Started 5 days ago, 3 days to go: about 60 a day raised against over 1500 a day needed.
+  const rent = cf.addApp(main, {
+    appName: 'hackerspace-rent',
+    title: 'Hackerspace rent (at risk)',
+    targetCurrency: 'USD',
+    targetAmount: '5000',
+    startDate: now - 5 * DAY,
+    endDate: now + 3 * DAY,
+    created: now - 6 * DAY,
+  });
+  history(podcast.id, 4, 10, () => ({ amount: String(rng.pick([25, 50, 100])) }));
+  history(rent.id, 5, 2, () => ({ amount: String(rng.pick([20, 40, 60])) }));
   sim.model.tick(now);
 
   const live = new LiveContributions(sim, cf, node.id, rng, opts.intervalMs ?? 5000);
   return {
     crowdfund: cf,
-    appIds: [node.id, hardware.id, monthly.id, shopGoal.id, upcoming.id],
+    appIds: [node.id, hardware.id, monthly.id, shopGoal.id, upcoming.id, podcast.id, rent.id],
     allStoreInvoices: [shopGoal.id],
     liveAppId: node.id,
+    onPaceAppId: podcast.id,
+    atRiskAppId: rent.id,
     start: () => live.start(),
     stop: () => live.stop(),
   };
@@ -177,7 +208,8 @@ class LiveContributions {
     const r = this.rng.next();
     const payIn = 1000 + this.rng.int(0, 3000);
     if (r < 0.6) {
-      this.timers.later(payIn, () => void this.sim.pay(inv.id, { method: 'BTC-LN' }));
+      const lnurl = r >= 0.45 && inv.methods.some((m) => m.id === 'BTC-LNURL');
+      this.timers.later(payIn, () => void this.sim.pay(inv.id, { method: lnurl ? 'BTC-LNURL' : 'BTC-LN' }));
     } else if (r < 0.9) {
       this.timers.later(payIn, () => void this.sim.pay(inv.id, { method: 'BTC-CHAIN' }));
       this.timers.later(payIn + 20_000 + this.rng.int(0, 40_000), () => this.sim.confirm(inv.id));

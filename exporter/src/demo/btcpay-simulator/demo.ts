@@ -24,7 +24,7 @@ export interface DemoBtcpayOptions {
   /** Number of stores (default 2). */
   stores?: number;
   compat?: SimulatorOptions['compat'];
-  /** API key permissions (default: view invoices and manage webhooks of each store). */
+  /** API key permissions (default: view the settings, invoices and rates of each store, and manage its webhooks). */
   permissions?: (storeIds: string[]) => string[];
 }
 
@@ -46,8 +46,14 @@ export interface DemoBtcpay {
 export async function startDemoBtcpay(opts: DemoBtcpayOptions): Promise<DemoBtcpay> {
   const seed = opts.seed ?? 21_000_000;
   const simulator = new BtcpaySimulator({ seed, log: opts.log, compat: opts.compat });
+  // The crowdfund store offers on-chain, Lightning and LNURL-pay (for the payment mix) and rates
+  // two currency pairs; the shops on-chain and Lightning, and their own currency.
   const stores = Array.from({ length: opts.stores ?? 2 }, (_, i) =>
-    simulator.addStore({ name: i === 0 ? 'Demo crowdfund' : `Demo shop ${i}`, defaultCurrency: i % 2 === 0 ? 'USD' : 'EUR' }),
+    simulator.addStore({
+      name: i === 0 ? 'Demo crowdfund' : `Demo shop ${i}`,
+      defaultCurrency: i % 2 === 0 ? 'USD' : 'EUR',
+      ...(i === 0 ? { paymentMethods: ['BTC-CHAIN', 'BTC-LN', 'BTC-LNURL'], defaultCurrencyPairs: ['BTC_USD', 'BTC_EUR'] } : {}),
+    }),
   );
   const storeIds = stores.map((s) => s.id);
   const rng = new Rng(seed + 1);
@@ -56,9 +62,10 @@ export async function startDemoBtcpay(opts: DemoBtcpayOptions): Promise<DemoBtcp
     invoices += generateHistory(simulator, id, { days: opts.days ?? 30, invoicesPerDay: opts.invoicesPerDay ?? 50, rng });
   }
   const crowdfund = setupDemoCrowdfund(simulator, storeIds, { rng: new Rng(seed + 2), intervalMs: opts.crowdfundIntervalMs ?? 5000 });
-  // Least privilege, as a real deployment should use: read invoices, manage webhooks.
+  // Least privilege, as a real deployment should use: view the store (its invoices and its rates,
+  // for the "at today's rate" view), manage webhooks.
   const apiKey = simulator.addApiKey(
-    opts.permissions?.(storeIds) ?? storeIds.flatMap((id) => [`${PERM.viewInvoices}:${id}`, `${PERM.modifyWebhooks}:${id}`]),
+    opts.permissions?.(storeIds) ?? storeIds.flatMap((id) => [`${PERM.viewStoreSettings}:${id}`, `${PERM.modifyWebhooks}:${id}`]),
   );
   const webhookSecret = rng.base58(16);
   const url = await simulator.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');

@@ -97,7 +97,7 @@ export function paymentMethodsJson(ctx: GreenfieldContext, inv: SimInvoice, only
         ...common,
         networkFee: formatBtc(pm.feeMsats),
         payments,
-        paymentMethod: pm.id === 'BTC-CHAIN' ? 'BTC' : 'BTC-LightningNetwork',
+        paymentMethod: pm.id === 'BTC-CHAIN' ? 'BTC' : pm.id === 'BTC-LN' ? 'BTC-LightningNetwork' : 'BTC-LNURLPAY',
         cryptoCode: pm.currency,
       };
     }

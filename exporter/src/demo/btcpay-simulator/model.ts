@@ -9,13 +9,19 @@ import type { Rng } from './rng.js';
 
 export type SimStatus = 'New' | 'Processing' | 'Settled' | 'Expired' | 'Invalid';
 export const SIM_STATUSES: readonly SimStatus[] = ['New', 'Processing', 'Settled', 'Expired', 'Invalid'];
-export type SimMethodId = 'BTC-CHAIN' | 'BTC-LN';
+export type SimMethodId = 'BTC-CHAIN' | 'BTC-LN' | 'BTC-LNURL';
+/** Lightning methods: BOLT11 invoices and LNURL-pay settle at once. */
+export const isLightning = (id: SimMethodId): boolean => id !== 'BTC-CHAIN';
 export type SimPaymentStatus = 'Processing' | 'Settled' | 'Invalid';
 
 export interface SimStore {
   id: string;
   name: string;
   defaultCurrency: string;
+  /** The payment methods new invoices offer (default BTC-CHAIN and BTC-LN). */
+  paymentMethods: SimMethodId[];
+  /** What GET /stores/{id}/rates answers without currencyPair (default BTC_<defaultCurrency>). */
+  defaultCurrencyPairs: string[];
   /** Invoices sorted by createdTime ascending (ties in creation order). */
   invoices: SimInvoice[];
 }
@@ -89,6 +95,14 @@ export interface CreateInvoiceInput {
   speedPolicy?: string;
 }
 
+export interface AddStoreInput {
+  id?: string;
+  name?: string;
+  defaultCurrency?: string;
+  paymentMethods?: SimMethodId[];
+  defaultCurrencyPairs?: string[];
+}
+
 export interface PayInput {
   method?: SimMethodId;
   /** Exact value in BTC ("0.00012345", up to 11 decimals). Default: what is still due. */
@@ -105,6 +119,8 @@ export interface PayInput {
 export interface GroundTruth {
   counts: Record<SimStatus, number>;
   raisedSats: number;
+  /** raisedSats by payment method (each method's accounted payments rounded up to a sat). */
+  raisedSatsByMethod: Record<string, number>;
   contributions: number;
   /** Exact sum of the raised invoices' prices per currency (plain decimal strings). */
   raisedAmounts: Record<string, string>;
@@ -130,11 +146,14 @@ export class SimModel {
     this.listener = listener;
   }
 
-  addStore(input: { id?: string; name?: string; defaultCurrency?: string } = {}): SimStore {
+  addStore(input: AddStoreInput = {}): SimStore {
+    const defaultCurrency = input.defaultCurrency ?? 'USD';
     const store: SimStore = {
       id: input.id ?? this.rng.base58(32),
       name: input.name ?? `Store ${this.stores.size + 1}`,
-      defaultCurrency: input.defaultCurrency ?? 'USD',
+      defaultCurrency,
+      paymentMethods: input.paymentMethods ?? ['BTC-CHAIN', 'BTC-LN'],
+      defaultCurrencyPairs: input.defaultCurrencyPairs ?? [`BTC_${defaultCurrency.toUpperCase()}`],
       invoices: [],
     };
     this.stores.set(store.id, store);
@@ -161,7 +180,7 @@ export class SimModel {
     const monitoringMinutes = input.monitoringMinutes ?? 1440;
     const rate = input.rate ?? this.plausibleRate(currency);
     const baseMsats = priceToMsats(input.amount, rate);
-    const methods: SimPaymentMethod[] = (input.methods ?? ['BTC-CHAIN', 'BTC-LN']).map((id) => {
+    const methods: SimPaymentMethod[] = (input.methods ?? store.paymentMethods).map((id) => {
       const feeMsats = id === 'BTC-CHAIN' ? BigInt(input.onchainFeeSats ?? 0) * 1000n : 0n;
       return {
         id,
@@ -169,7 +188,13 @@ export class SimModel {
         rate,
         amountMsats: baseMsats + feeMsats,
         feeMsats,
-        destination: id === 'BTC-CHAIN' ? `bc1q${this.rng.base58(20).toLowerCase().slice(0, 38)}` : `lnbc${this.rng.hex(40)}`,
+        destination:
+          id === 'BTC-CHAIN'
+            ? `bc1q${this.rng.base58(20).toLowerCase().slice(0, 38)}`
+            : id === 'BTC-LN'
+              ? `lnbc${this.rng.hex(40)}`
+              : // LNURL-pay: the store's static pay link (no random draw, so offering it leaves the seeded stream alone).
+                `lnurl1dp68gurn8ghj7${storeId.slice(0, 12).toLowerCase()}`,
       };
     });
     const inv: SimInvoice = {
@@ -234,7 +259,7 @@ export class SimModel {
     else if (input.fraction !== undefined) value = ceilToSat(BigInt(Math.round(Number(due > 0n ? due : method.amountMsats) * input.fraction)));
     else value = due > 0n ? due : method.amountMsats;
     value += input.extraMsats ?? 0n;
-    const lightning = methodId === 'BTC-LN';
+    const lightning = isLightning(methodId);
     const settled = lightning || input.confirmed === true;
     const first = !inv.payments.some((p) => p.methodId === methodId);
     const payment: SimPayment = {
@@ -383,6 +408,7 @@ export class SimModel {
   groundTruth(storeId: string): GroundTruth {
     const counts = Object.fromEntries(SIM_STATUSES.map((s) => [s, 0])) as Record<SimStatus, number>;
     let raisedMsats = 0n;
+    const byMethod: Record<string, number> = {};
     let contributions = 0;
     const amounts = new Map<string, InstanceType<typeof Decimal>>();
     const store = this.store(storeId);
@@ -395,6 +421,7 @@ export class SimModel {
         let sum = 0n;
         for (const p of inv.payments) if (p.methodId === m.id && p.status !== 'Invalid') sum += p.valueMsats;
         raisedMsats += (sum + 999n) / 1000n;
+        byMethod[m.id] = (byMethod[m.id] ?? 0) + Number((sum + 999n) / 1000n);
       }
       amounts.set(inv.currency, (amounts.get(inv.currency) ?? new Decimal(0)).plus(new Decimal(inv.amount)));
     }
@@ -402,6 +429,7 @@ export class SimModel {
     return {
       counts,
       raisedSats: Number(raisedMsats),
+      raisedSatsByMethod: byMethod,
       contributions,
       raisedAmounts: Object.fromEntries([...amounts].map(([c, d]) => [c, d.isZero() ? '0' : d.toFixed()])),
       lastCreated: last ? last.createdTime : null,

@@ -8,8 +8,9 @@ import type { Logger } from '../../log.js';
 import { ApiKeys, PERM } from './api-keys.js';
 import { SystemClock, type SimClock, ManualClock } from './clock.js';
 import { registerGreenfieldRoutes, type GreenfieldContext, type SimCompat } from './greenfield-routes.js';
-import { SimModel, type CreateInvoiceInput, type GroundTruth, type PayInput, type SimInvoice, type SimPayment, type SimStore } from './model.js';
+import { SimModel, type AddStoreInput, type CreateInvoiceInput, type GroundTruth, type PayInput, type SimInvoice, type SimPayment, type SimStore } from './model.js';
 import { Rng } from './rng.js';
+import { registerStoreRatesRoute, SimStoreRates } from './store-rates.js';
 import { SimRouter, type SimRequest } from './router.js';
 import { WebhookSender, type SimWebhook } from './webhooks.js';
 import { notifyAnswer } from './observer.js';
@@ -60,6 +61,8 @@ export class BtcpaySimulator {
   readonly webhooks: WebhookSender;
   readonly router = new SimRouter();
   readonly compat: SimCompat;
+  /** The stores' BTC rates (GET /api/v1/stores/{id}/rates); tests make pairs fail through it. */
+  readonly rates: SimStoreRates;
   readonly faults: ApiFaults = { rate429: 0, rate5xx: 0, latencyMs: 0, retryAfter: undefined };
   /** Requests served, per "METHOD /path" without query; tests read it. */
   readonly requestCounts = new Map<string, number>();
@@ -96,6 +99,8 @@ export class BtcpaySimulator {
       baseUrl: () => this.baseUrl,
     };
     registerGreenfieldRoutes(this.router, ctx);
+    this.rates = new SimStoreRates(this.model, this.clock);
+    registerStoreRatesRoute(this.router, this.keys, this.model, this.rates);
   }
 
   /** Adds routes from another module (e.g. Crowdfund apps) without touching this file. */
@@ -134,7 +139,7 @@ export class BtcpaySimulator {
 
   // ---- setup --------------------------------------------------------------------------------
 
-  addStore(input: { id?: string; name?: string; defaultCurrency?: string } = {}): SimStore {
+  addStore(input: AddStoreInput = {}): SimStore {
     return this.model.addStore(input);
   }
 
