@@ -159,7 +159,7 @@ export function overviewDashboard(): Json {
       "Raised at today's rate",
       UNITS.amount,
       prom(
-        `label_replace(sum by (instance, job, store) (btcpay_raised_sats{${S}}) / 1e8 * on (instance, job, store) group_right btcpay_store_rate{${S}, currency_pair=~"BTC_.+"}, "currency", "$1", "currency_pair", "BTC_(.+)")`,
+        `label_replace(btcpay_raised_sats{${S}} / 1e8 * on (instance, job, store) group_right btcpay_store_rate{${S}, currency_pair=~"BTC_.+"}, "currency", "$1", "currency_pair", "BTC_(.+)")`,
         "{{currency}} at today's rate",
       ),
     )

@@ -186,6 +186,22 @@ describe.skipIf(skip)('live Prometheus against the demo exporter', () => {
     expect(failing, `dashboard expressions without data:\n${failing.join('\n')}`).toEqual([]);
   });
 
+  it('the demo shows a campaign on pace and one at risk', async () => {
+    // "On pace for the end date?" per app title: 1 = behind (needed per day above the 7-day pace).
+    const res = await fetch(`${base}/api/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        query:
+          'max by (title) ((app:btcpay_crowdfund_raised_amount_per_day:needed > bool on (instance, job, app) app:btcpay_crowdfund_raised_amount_per_day:avg7d) * on (app) group_left (title) max by (app, title) (btcpay_crowdfund_info))',
+      }),
+    });
+    const body = (await res.json()) as { data: { result: Array<{ metric: { title: string }; value: [number, string] }> } };
+    const state = Object.fromEntries(body.data.result.map((r) => [r.metric.title, r.value[1]]));
+    expect(state['Podcast season 2 (on pace)'], JSON.stringify(state)).toBe('0');
+    expect(state['Hackerspace rent (at risk)'], JSON.stringify(state)).toBe('1');
+  });
+
   it('demo mode serves every metric the issues promise', () => {
     const missing = Object.entries(CONTRACT_METRICS)
       .filter(([name]) => !served.has(name) && !served.has(`${name}_total`))
