@@ -66,7 +66,7 @@ describe('migration 008 (raised sats per payment method)', () => {
       invoice.run('i1', 'S1', 'Settled', 10_000 + 2_001, 1);
       method.run('i1', 'BTC-CHAIN', 'BTC', '0.0001');
       method.run('i1', 'BTC-LN', 'BTC', '0.00002000001');
-      // Settled over LNURL; a non-BTC method of the same invoice does not count.
+      // Settled over LNURL; an unused method is left out, a non-BTC method does not count.
       invoice.run('i2', 'S1', 'Settled', 500, 1);
       method.run('i2', 'BTC-LNURL', 'BTC', '0.000005');
       method.run('i2', 'BTC-CHAIN', 'BTC', '0');
@@ -80,7 +80,7 @@ describe('migration 008 (raised sats per payment method)', () => {
       await migrateToLatest(h.db);
       const split = (id: string) => (h.sqlite.prepare('select btc_paid_by_method s from invoices where id = ?').get(id) as { s: string }).s;
       expect(split('i1')).toBe('{"BTC-CHAIN":10000,"BTC-LN":2001}');
-      expect(split('i2')).toBe('{"BTC-CHAIN":0,"BTC-LNURL":500}');
+      expect(split('i2')).toBe('{"BTC-LNURL":500}');
       expect(split('i3')).toBe('{"BTC-LN":700}');
       expect(split('i4')).toBe('{}');
       const totals = h.sqlite.prepare('select store_id, payment_method, raised_sats from store_payment_method_totals order by 1, 2').all();

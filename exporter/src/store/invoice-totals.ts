@@ -41,7 +41,7 @@ export class TotalsDelta {
   private readonly raised = new Map<string, { sats: number; contributions: number }>();
   private readonly amounts = new Map<string, { store: string; currency: string; sum: Decimal }>();
   private readonly lastCreated = new Map<string, number>();
-  /** Raised sats per (store, payment method); every method of an added row gets a row, 0 if unused. */
+  /** Raised sats per (store, payment method); every method of an added row gets its row (0 until raised). */
   private readonly methods = new Map<string, { store: string; method: string; sats: number }>();
 
   add(row: InvoiceRow, sign: 1 | -1): void {
@@ -51,7 +51,7 @@ export class TotalsDelta {
     this.statuses.set(key, s);
     if (sign === 1) this.lastCreated.set(row.store_id, Math.max(this.lastCreated.get(row.store_id) ?? row.created_time, row.created_time));
     if (row.counts_as_raised !== 1) {
-      // Not raised: its methods only get their (zero) rows, so a method offered but unused shows 0.
+      // Not raised (yet): the methods its sats came through only get their rows, with 0.
       if (sign === 1) for (const method of Object.keys(decodeMethodSplit(row.btc_paid_by_method))) this.addMethod(row.store_id, method, 0);
       return;
     }

@@ -12,12 +12,32 @@ export const UNKNOWN_METHOD = 'unknown';
 /** The column's text: sorted keys, so equal splits are equal strings. */
 export function encodeMethodSplit(split: MethodSplit | undefined): string {
   if (!split) return '{}';
+  const keys = Object.keys(split);
+  // Already in order (as btcPaidByMethod and decodeMethodSplit give it): no copy.
   const sorted: Record<string, number> = {};
-  for (const key of Object.keys(split).sort()) sorted[key] = split[key]!;
-  return JSON.stringify(sorted);
+  if (keys.every((k, i) => i === 0 || keys[i - 1]! < k)) Object.assign(sorted, split);
+  else for (const key of keys.sort()) sorted[key] = split[key]!;
+  const text = JSON.stringify(sorted);
+  remember(text, Object.freeze(sorted));
+  return text;
 }
 
-export function decodeMethodSplit(text: string): Record<string, number> {
+/**
+ * Splits seen lately, by their text: a write encodes the new row's split and then adds it to the
+ * totals, and reads the previous row's split for the record it returns and for the totals; each
+ * text is parsed once. Bounded (cleared when full); the objects are frozen, so sharing is safe.
+ */
+const recent = new Map<string, Readonly<Record<string, number>>>();
+const RECENT_MAX = 4096;
+
+function remember(text: string, split: Readonly<Record<string, number>>): void {
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(text, split);
+}
+
+export function decodeMethodSplit(text: string): Readonly<Record<string, number>> {
+  const known = recent.get(text);
+  if (known) return known;
   const parsed: unknown = JSON.parse(text);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`not a payment-method split: ${text}`);
   const out: Record<string, number> = {};
@@ -25,6 +45,8 @@ export function decodeMethodSplit(text: string): Record<string, number> {
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error(`not a payment-method split: ${text}`);
     out[k] = v;
   }
+  Object.freeze(out);
+  remember(text, out);
   return out;
 }
 
@@ -35,6 +57,10 @@ export function decodeMethodSplit(text: string): Record<string, number> {
 export function raisedByMethod(row: { btc_paid_sats: number; btc_paid_by_method: string }): Map<string, number> {
   const out = new Map<string, number>();
   let covered = 0;
+  if (row.btc_paid_by_method === '{}') {
+    if (row.btc_paid_sats !== 0) out.set(UNKNOWN_METHOD, row.btc_paid_sats);
+    return out;
+  }
   for (const [method, sats] of Object.entries(decodeMethodSplit(row.btc_paid_by_method))) {
     out.set(method, sats);
     covered += sats;

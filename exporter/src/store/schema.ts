@@ -18,8 +18,8 @@ export interface InvoicesTable {
   btc_paid_sats: number;
   /**
    * 008: btc_paid_sats split by payment method, a JSON object {"BTC-CHAIN": sats, "BTC-LN": sats}
-   * with sorted keys, every BTC method of the invoice listed (0 when unused). Its values sum to
-   * btc_paid_sats; '{}' until the payment methods were read.
+   * with sorted keys, the BTC methods sats came through. Its values sum to btc_paid_sats; '{}'
+   * while nothing was paid or the payment methods were never read.
    */
   btc_paid_by_method: ColumnType<string, string | undefined, string>;
   created_time: number;
@@ -64,7 +64,7 @@ export interface StoreRaisedAmountsTable {
 
 /**
  * Running totals of raised invoices per store and BTC payment method (008): the sats of
- * btc_paid_by_method, so they sum to store_totals.raised_sats. A method that only occurred on
+ * btc_paid_by_method, so they sum to store_totals.raised_sats. A method sats came through only on
  * invoices not (yet) raised has a row with 0.
  */
 export interface StorePaymentMethodTotalsTable {

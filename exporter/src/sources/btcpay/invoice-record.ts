@@ -16,13 +16,15 @@ export function btcPaidSats(methods: readonly PaymentMethod[]): number {
 
 /**
  * The same sats per payment method id (BTC-CHAIN, BTC-LN, BTC-LNURL, ...): each BTC method's
- * paymentMethodPaid rounded up, so the parts add up to btcPaidSats exactly. Every BTC method of the
- * invoice is listed, 0 when nothing came through it.
+ * paymentMethodPaid rounded up, so the parts add up to btcPaidSats exactly. Methods nothing came
+ * through are left out (the row stays small; the sum is the same).
  */
 export function btcPaidByMethod(methods: readonly PaymentMethod[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of methods) {
-    if (m.currency === 'BTC') out[m.paymentMethodId] = (out[m.paymentMethodId] ?? 0) + btcToSats(m.paymentMethodPaid, 'up');
+    if (m.currency !== 'BTC') continue;
+    const sats = btcToSats(m.paymentMethodPaid, 'up');
+    if (sats !== 0) out[m.paymentMethodId] = (out[m.paymentMethodId] ?? 0) + sats;
   }
   return out;
 }

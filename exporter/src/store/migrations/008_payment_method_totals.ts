@@ -30,8 +30,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       where currency = 'BTC' and invoice_id in (select value from json_each(${JSON.stringify(ids)}))`.execute(db);
     const splits: Record<string, Record<string, number>> = {};
     for (const m of methods.rows) {
+      const sats = btcToSats(m.paid, 'up');
+      if (sats === 0) continue; // unused methods are left out, as the writer leaves them out
       const split = (splits[m.invoice_id] ??= {});
-      split[m.payment_method_id] = (split[m.payment_method_id] ?? 0) + btcToSats(m.paid, 'up');
+      split[m.payment_method_id] = (split[m.payment_method_id] ?? 0) + sats;
     }
     const texts: Record<string, string> = {};
     for (const [id, split] of Object.entries(splits)) {
@@ -51,8 +53,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('raised_sats', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('store_payment_method_totals_pk', ['store_id', 'payment_method'])
     .execute();
-  // Raised invoices add their split; every method any invoice lists gets its row (0 if unused);
-  // sats of raised invoices that no stored method accounts for count under 'unknown'.
+  // Raised invoices add their split; a method sats came through on an invoice not raised (yet) gets
+  // its row with 0; sats of raised invoices that no stored method accounts for count as 'unknown'.
   await sql`
     insert into store_payment_method_totals (store_id, payment_method, raised_sats)
     select i.store_id, j.key, sum(case when i.counts_as_raised = 1 then j.value else 0 end)
