@@ -188,16 +188,28 @@ describe.skipIf(skip)('live Prometheus against the demo exporter', () => {
 
   it('the demo shows a campaign on pace and one at risk', async () => {
     // "On pace for the end date?" per app title: 1 = behind (needed per day above the 7-day pace).
-    const res = await fetch(`${base}/api/v1/query`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        query:
-          'max by (title) ((app:btcpay_crowdfund_raised_amount_per_day:needed > bool on (instance, job, app) app:btcpay_crowdfund_raised_amount_per_day:avg7d) * on (app) group_left (title) max by (app, title) (btcpay_crowdfund_info))',
-      }),
-    });
-    const body = (await res.json()) as { data: { result: Array<{ metric: { title: string }; value: [number, string] }> } };
-    const state = Object.fromEntries(body.data.result.map((r) => [r.metric.title, r.value[1]]));
+    // The rules behind it are evaluated on Prometheus' own schedule, so wait until both apps have it.
+    const stateNow = async () => {
+      const res = await fetch(`${base}/api/v1/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          query:
+            'max by (title) ((app:btcpay_crowdfund_raised_amount_per_day:needed > bool on (instance, job, app) app:btcpay_crowdfund_raised_amount_per_day:avg7d) * on (app) group_left (title) max by (app, title) (btcpay_crowdfund_info))',
+        }),
+      });
+      const body = (await res.json()) as { data: { result: Array<{ metric: { title: string }; value: [number, string] }> } };
+      return Object.fromEntries(body.data.result.map((r) => [r.metric.title, r.value[1]]));
+    };
+    let state: Record<string, string> = {};
+    await waitFor(
+      'both demo campaigns to have an on-pace state',
+      async () => {
+        state = await stateNow();
+        return state['Podcast season 2 (on pace)'] !== undefined && state['Hackerspace rent (at risk)'] !== undefined ? true : undefined;
+      },
+      45_000,
+    ).catch(() => undefined);
     expect(state['Podcast season 2 (on pace)'], JSON.stringify(state)).toBe('0');
     expect(state['Hackerspace rent (at risk)'], JSON.stringify(state)).toBe('1');
   });
