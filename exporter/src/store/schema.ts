@@ -108,6 +108,10 @@ export interface WebhookDeliveriesTable {
 
 /** Idempotency keys of processed deliveries (003). */
 export interface WebhookSeenTable {
+  /** Insertion order (009): retention walks it oldest first. */
+  id: Generated<number>;
+  /** store/seen-key.ts seenKey(webhook_id, original_delivery_id), indexed (009). */
+  key: number;
   webhook_id: string;
   original_delivery_id: string;
   first_seen_at: number;

@@ -4,6 +4,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { prepared } from './connection.js';
+import { seenKey } from './seen-key.js';
 import type { Db } from './invoices.js';
 
 /** What happened to one request; the `result` column of webhook_deliveries. */
@@ -53,8 +54,12 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
        invoice_id, is_redelivery, result, signature_preview, payload, verified, http_status)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // One statement: appended (rowid = insertion order) unless the same two ids are already there,
+  // found through the integer key's index (store/seen-key.ts; migration 009).
   const seen = sqlite.prepare(
-    'insert into webhook_seen (webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?) on conflict do nothing',
+    `insert into webhook_seen (key, webhook_id, original_delivery_id, first_seen_at)
+     select ?, ?, ?, ? where not exists (
+       select 1 from webhook_seen where key = ? and webhook_id = ? and original_delivery_id = ?)`,
   );
   const lastVerified = sqlite.prepare(
     `insert into webhook_store_state (store_id, last_verified_at) values (?, ?)
@@ -82,7 +87,8 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
       bumpWebhookCounter(sqlite, storeId, counter, label, by);
     },
     markSeen(webhookId, originalDeliveryId, now) {
-      return seen.run(webhookId, originalDeliveryId, now).changes > 0;
+      const key = seenKey(webhookId, originalDeliveryId);
+      return seen.run(key, webhookId, originalDeliveryId, now, key, webhookId, originalDeliveryId).changes > 0;
     },
     setLastVerified(storeId, now) {
       lastVerified.run(storeId, now);
@@ -204,13 +210,18 @@ export async function pruneBatch(db: Db, o: RetentionOptions): Promise<number> {
         .limit(batch),
     )
     .executeTakeFirst();
+  // Keys are appended in time order (rowid = insertion order, migration 009): the old ones are the
+  // lowest ids, up to the first key young enough to keep (a clock set back leaves some old keys
+  // after it; they go in a later prune). No index on first_seen_at is needed for that walk.
   const seenDeleted = await sql`
-    DELETE FROM webhook_seen WHERE rowid IN (
-      SELECT s.rowid FROM webhook_seen s
-      WHERE s.first_seen_at < ${cutoff}
+    DELETE FROM webhook_seen WHERE id IN (
+      SELECT s.id FROM webhook_seen s
+      WHERE s.id < coalesce((SELECT y.id FROM webhook_seen y WHERE y.first_seen_at >= ${cutoff} ORDER BY y.id LIMIT 1), 9223372036854775807)
+        AND s.first_seen_at < ${cutoff}
         AND NOT EXISTS (
           SELECT 1 FROM webhook_deliveries d
           WHERE d.webhook_id = s.webhook_id AND d.original_delivery_id = s.original_delivery_id AND d.result = 'accepted')
+      ORDER BY s.id
       LIMIT ${batch})`.execute(db);
   return Number(logDeleted.numDeletedRows) + Number(seenDeleted.numAffectedRows ?? 0n);
 }
