@@ -41,17 +41,37 @@ describe('webhook_seen keyed by an integer hash (009)', () => {
     }
   });
 
+  it('carries colliding keys over with a null hash for the later one', async () => {
+    const database = openDatabase(tempDbPath());
+    try {
+      await createMigrator(database.db).migrateTo('006_drop_redundant_webhook_index');
+      const old = database.sqlite.prepare('insert into webhook_seen (webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?)');
+      old.run('HookA', 'Late', 200);
+      old.run('HookA', 'Early', 100);
+      // Make every pair collide for the migration: the SQL function is the connection's.
+      database.sqlite.function('webhook_seen_key', { deterministic: true }, (_a: unknown, _b: unknown) => 42);
+      await migrateToLatest(database.db);
+      expect(database.sqlite.prepare('select key, original_delivery_id from webhook_seen order by id').all()).toEqual([
+        { key: 42, original_delivery_id: 'Early' },
+        { key: null, original_delivery_id: 'Late' },
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('never calls a delivery seen on a hash match alone', async () => {
     const database = openDatabase(tempDbPath());
     try {
       await migrateToLatest(database.db);
-      // A row planted with the key of (HookA, New) but other ids: a collision.
+      // A row planted with the hash of (HookA, New) but other ids: a collision.
       database.sqlite
         .prepare('insert into webhook_seen (key, webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?, ?)')
         .run(seenKey('HookA', 'New'), 'HookZ', 'Other', 1);
       const w = createDeliveryLogWriter(database.sqlite);
       expect(w.markSeen('HookA', 'New', 2)).toBe(true);
       expect(w.markSeen('HookA', 'New', 3)).toBe(false);
+      expect(database.sqlite.prepare("select key from webhook_seen where original_delivery_id = 'New'").pluck().get()).toBeNull();
       // The separator keeps ("ab", "c") and ("a", "bc") apart.
       expect(seenKey('ab', 'c')).not.toBe(seenKey('a', 'bc'));
       expect(Number.isSafeInteger(seenKey('x'.repeat(64), 'y'.repeat(64)))).toBe(true);

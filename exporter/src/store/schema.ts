@@ -110,8 +110,8 @@ export interface WebhookDeliveriesTable {
 export interface WebhookSeenTable {
   /** Insertion order (009): retention walks it oldest first. */
   id: Generated<number>;
-  /** store/seen-key.ts seenKey(webhook_id, original_delivery_id), indexed (009). */
-  key: number;
+  /** store/seen-key.ts seenKey(webhook_id, original_delivery_id), unique (009); null when another key has the same hash. */
+  key: number | null;
   webhook_id: string;
   original_delivery_id: string;
   first_seen_at: number;

@@ -3,7 +3,7 @@
 // to a random leaf of a wide B-tree (≈ 50 bytes an entry); this index holds 8-byte integers, five
 // times as many per page, so the pages a burst touches stay in SQLite's small cache. The hash only
 // narrows the search: a key counts as seen only when both texts match too, so a collision can
-// never drop a delivery.
+// never drop a delivery (the second key of a hash is stored with a null hash: store/webhook-log.ts).
 // cyrb53 (public domain, bryc): two 32-bit FNV-like lanes mixed at the end; fast on short strings.
 export function seenKey(webhookId: string, originalDeliveryId: string): number {
   let h1 = 0xdeadbeef;

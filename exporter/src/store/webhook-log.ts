@@ -54,13 +54,14 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
        invoice_id, is_redelivery, result, signature_preview, payload, verified, http_status)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  // One statement: appended (rowid = insertion order) unless the same two ids are already there,
-  // found through the integer key's index (store/seen-key.ts; migration 009).
-  const seen = sqlite.prepare(
-    `insert into webhook_seen (key, webhook_id, original_delivery_id, first_seen_at)
-     select ?, ?, ?, ? where not exists (
-       select 1 from webhook_seen where key = ? and webhook_id = ? and original_delivery_id = ?)`,
-  );
+  // New keys (nearly all): one plain insert, appended (rowid = insertion order), its hash into the
+  // unique integer index (store/seen-key.ts; migration 009). Only when the hash is taken are the
+  // texts compared: the same ids are a duplicate; other ids (a collision) are looked up among,
+  // and else stored with, a null hash.
+  const seen = sqlite.prepare('insert into webhook_seen (key, webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?, ?) on conflict (key) do nothing');
+  const sameIds = sqlite.prepare('select webhook_id = ? and original_delivery_id = ? from webhook_seen where key = ?').pluck();
+  const collided = sqlite.prepare('select 1 from webhook_seen where key is null and webhook_id = ? and original_delivery_id = ?').pluck();
+  const storeCollided = sqlite.prepare('insert into webhook_seen (key, webhook_id, original_delivery_id, first_seen_at) values (null, ?, ?, ?)');
   const lastVerified = sqlite.prepare(
     `insert into webhook_store_state (store_id, last_verified_at) values (?, ?)
      on conflict (store_id) do update set last_verified_at = max(coalesce(webhook_store_state.last_verified_at, 0), excluded.last_verified_at)`,
@@ -88,7 +89,11 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
     },
     markSeen(webhookId, originalDeliveryId, now) {
       const key = seenKey(webhookId, originalDeliveryId);
-      return seen.run(key, webhookId, originalDeliveryId, now, key, webhookId, originalDeliveryId).changes > 0;
+      if (seen.run(key, webhookId, originalDeliveryId, now).changes > 0) return true;
+      if (sameIds.get(webhookId, originalDeliveryId, key) === 1) return false;
+      if (collided.get(webhookId, originalDeliveryId) !== undefined) return false;
+      storeCollided.run(webhookId, originalDeliveryId, now);
+      return true;
     },
     setLastVerified(storeId, now) {
       lastVerified.run(storeId, now);
