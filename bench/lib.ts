@@ -46,6 +46,9 @@ export const ms = (x: number) => `${x.toFixed(2)} ms`;
  * starts the exporter as it ships: `node <flags> dist/exporter/src/cli.js serve`.
  */
 export function shippedNodeFlags(): string[] {
+  // BENCH_NODE_OPTIONS replaces them for an experiment ("none": plain node).
+  const override = process.env.BENCH_NODE_OPTIONS;
+  if (override !== undefined) return override === 'none' ? [] : override.split(/\s+/).filter(Boolean);
   const cmd = /^CMD \[(.*)\]$/m.exec(readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8'))?.[1];
   const args = cmd ? (JSON.parse(`[${cmd}]`) as string[]) : [];
   return args.filter((a) => a.startsWith('--'));

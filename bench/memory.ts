@@ -29,7 +29,7 @@ const N = Number(process.env.BENCH_MEMORY_INVOICES ?? 100_000);
 const RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? 1);
 const PROBE = process.env.BENCH_MEMORY_PROBE === '1';
 /** The Dockerfile's node flags, unless BENCH_NODE_OPTIONS says otherwise ("none" for none). */
-const EXTRA = process.env.BENCH_NODE_OPTIONS === undefined ? shippedNodeFlags() : process.env.BENCH_NODE_OPTIONS === 'none' ? [] : process.env.BENCH_NODE_OPTIONS.split(/\s+/).filter(Boolean);
+const EXTRA = shippedNodeFlags();
 /** Extra environment for the exporter (experiments), e.g. BENCH_ENV="MALLOC_ARENA_MAX=2". */
 const EXTRA_ENV = Object.fromEntries((process.env.BENCH_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)]));
 const TARGET_PEAK_MB = 180;

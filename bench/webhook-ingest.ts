@@ -10,7 +10,8 @@
 // Knobs: BENCH_SECONDS (10) of each closed loop; BENCH_CONNECTIONS (20); BENCH_PEER (node-http |
 // express: the bare express route of issue 8); BENCH_WARMUP (3,000); BENCH_MAX_RATE (6,000: the
 // unique deliveries prepared per second of the exporter's closed loop; the peer reuses them); BENCH_RATE (2,000; 0 skips the open
-// loop) and BENCH_RATE_SECONDS (10); BENCH_CPU_PROF=1 writes a CPU profile of the exporter.
+// loop) and BENCH_RATE_SECONDS (10); BENCH_CPU_PROF=1 writes a CPU profile of the exporter;
+// BENCH_NODE_OPTIONS replaces the Dockerfile's node flags ("none": plain node).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
