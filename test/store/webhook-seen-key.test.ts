@@ -1,4 +1,4 @@
-// webhook_seen with integer keys (migration 009): keys written before the upgrade are carried over
+// webhook_seen with integer keys (migration 010): keys written before the upgrade are carried over
 // and still recognised, a hash collision never turns a new delivery into a duplicate, and the
 // release-0.1.0 database's keys survive the migration one for one.
 import { copyFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { createDeliveryLogWriter, pruneBatch } from '../../exporter/src/store/we
 import { PROJECT_ROOT } from '../../exporter/src/version.js';
 import { tempDbPath } from '../helpers/tmp.js';
 
-describe('webhook_seen keyed by an integer hash (009)', () => {
+describe('webhook_seen keyed by an integer hash (010)', () => {
   it('carries the keys of the old table over, in first-seen order, and still finds them', async () => {
     const database = openDatabase(tempDbPath());
     try {
@@ -22,7 +22,7 @@ describe('webhook_seen keyed by an integer hash (009)', () => {
       old.run('HookB', 'Delivery2', 200);
       old.run('HookA', 'Delivery1', 100);
       old.run('HookA', 'Delivery3', 300);
-      expect(await migrateToLatest(database.db)).toContain('009_webhook_seen_rowid');
+      expect(await migrateToLatest(database.db)).toContain('010_webhook_seen_rowid');
 
       const rows = database.sqlite.prepare('select id, key, webhook_id, original_delivery_id, first_seen_at from webhook_seen order by id').all();
       expect(rows).toEqual([

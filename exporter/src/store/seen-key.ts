@@ -1,4 +1,4 @@
-// The integer key of webhook_seen (migration 009): a 53-bit hash of (webhookId, originalDeliveryId).
+// The integer key of webhook_seen (migration 010): a 53-bit hash of (webhookId, originalDeliveryId).
 // BTCPay's delivery ids are random, so an index on the two texts took every new idempotency key
 // to a random leaf of a wide B-tree (≈ 50 bytes an entry); this index holds 8-byte integers, five
 // times as many per page, so the pages a burst touches stay in SQLite's small cache. The hash only

@@ -55,7 +55,7 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // New keys (nearly all): one plain insert, appended (rowid = insertion order), its hash into the
-  // unique integer index (store/seen-key.ts; migration 009). Only when the hash is taken are the
+  // unique integer index (store/seen-key.ts; migration 010). Only when the hash is taken are the
   // texts compared: the same ids are a duplicate; other ids (a collision) are looked up among,
   // and else stored with, a null hash.
   const seen = sqlite.prepare('insert into webhook_seen (key, webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?, ?) on conflict (key) do nothing');
@@ -215,7 +215,7 @@ export async function pruneBatch(db: Db, o: RetentionOptions): Promise<number> {
         .limit(batch),
     )
     .executeTakeFirst();
-  // Keys are appended in time order (rowid = insertion order, migration 009): the old ones are the
+  // Keys are appended in time order (rowid = insertion order, migration 010): the old ones are the
   // lowest ids, up to the first key young enough to keep (a clock set back leaves some old keys
   // after it; they go in a later prune). No index on first_seen_at is needed for that walk.
   const seenDeleted = await sql`

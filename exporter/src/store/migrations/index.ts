@@ -7,7 +7,7 @@ import * as m003 from './003_webhooks.js';
 import * as m004 from './004_angor.js';
 import * as m005 from './005_crowdfund.js';
 import * as m006 from './006_drop_redundant_webhook_index.js';
-import * as m009 from './009_webhook_seen_rowid.js';
+import * as m010 from './010_webhook_seen_rowid.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -16,5 +16,5 @@ export const migrations: Record<string, Migration> = {
   '004_angor': m004,
   '005_crowdfund': m005,
   '006_drop_redundant_webhook_index': m006,
-  '009_webhook_seen_rowid': m009,
+  '010_webhook_seen_rowid': m010,
 };

@@ -5,7 +5,7 @@
 // with a null hash, so a collision never drops a delivery),
 // and retention walks the rowid order instead of a first_seen_at index. Existing keys are carried
 // over in first-seen order, so a redelivery of anything received before the upgrade is still a
-// duplicate. (Numbered 009 to sort after concurrent 007/008; renumber freely before a release.)
+// duplicate. (Numbered 010: main has 007–009 (store rates) by now; renumber freely before a release.)
 import { sql, type Kysely } from 'kysely';
 import { SEEN_KEY_SQL_FUNCTION } from '../seen-key.js';
 
