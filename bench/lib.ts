@@ -1,5 +1,5 @@
 // Small helpers shared by the benchmarks: cached seeded databases, percentiles, machine info.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
@@ -40,3 +40,16 @@ export function machine(): string {
 }
 
 export const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+/**
+ * The node flags of the Docker image's CMD (the Dockerfile is their one source), so a benchmark
+ * starts the exporter as it ships: `node <flags> dist/exporter/src/cli.js serve`.
+ */
+export function shippedNodeFlags(): string[] {
+  // BENCH_NODE_OPTIONS replaces them for an experiment ("none": plain node).
+  const override = process.env.BENCH_NODE_OPTIONS;
+  if (override !== undefined) return override === 'none' ? [] : override.split(/\s+/).filter(Boolean);
+  const cmd = /^CMD \[(.*)\]$/m.exec(readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  const args = cmd ? (JSON.parse(`[${cmd}]`) as string[]) : [];
+  return args.filter((a) => a.startsWith('--'));
+}

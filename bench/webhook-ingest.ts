@@ -1,32 +1,45 @@
-// Webhook ingest throughput: the real exporter in its own process against a bare express route in
-// another, both driven over loopback by the same undici load generator with the same signed
-// BTCPay deliveries. Then a check of the database against what was sent, after a hard kill of the
-// exporter (so every 2xx must already have been committed).
-// Targets (2 cores): ≥ 2,000 deliveries/s sustained, ≥ 40% of the bare route's throughput,
-// p99 < 50 ms at 2,000/s (open loop), zero lost or double-counted deliveries.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Webhook ingest throughput: the built exporter (`node dist/exporter/src/cli.js serve`, as the
+// Docker image runs it) in its own process against a peer in another, both driven over loopback by
+// the same undici load generator (20 keep-alive connections) with the same signed BTCPay
+// deliveries, each for the same number of seconds. Then a check of the database against what was
+// sent, after a hard kill of the exporter (so every 2xx must already have been committed).
+// Targets (issue 17, 2 cores): ≥ 3,000 verified, durably committed deliveries/s over 10 s with 20
+// keep-alive clients; ≥ 45% of a bare node:http 200 server in the same run; p99 < 20 ms and no
+// single request over 250 ms; zero lost or double-counted deliveries.
+//
+// Knobs: BENCH_SECONDS (10) of each closed loop; BENCH_CONNECTIONS (20); BENCH_PEER (node-http |
+// express: the bare express route of issue 8); BENCH_WARMUP (3,000); BENCH_MAX_RATE (6,000: the
+// unique deliveries prepared per second of the exporter's closed loop; the peer reuses them); BENCH_RATE (2,000; 0 skips the open
+// loop) and BENCH_RATE_SECONDS (10); BENCH_CPU_PROF=1 writes a CPU profile of the exporter;
+// BENCH_NODE_OPTIONS replaces the Dockerfile's node flags ("none": plain node).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Pool } from 'undici';
 import { computeTotals, readTotals } from '../exporter/src/store/invoice-totals.js';
 import { signBody } from '../exporter/src/webhooks/signature.js';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
-import { BENCH_DIR, machine, ms, summary } from './lib.js';
+import { BENCH_DIR, machine, ms, shippedNodeFlags, summary } from './lib.js';
 import { Rng } from '../exporter/src/demo/btcpay-simulator/rng.js';
 
-const COUNT = Number(process.env.BENCH_WEBHOOKS ?? 30_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 6_000);
+const COUNT = SECONDS * MAX_RATE;
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3_000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const PEER = process.env.BENCH_PEER === 'express' ? 'express' : 'node-http';
 const RATE = Number(process.env.BENCH_RATE ?? 2_000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 /** Writes a V8 CPU profile of the exporter into .tmp/bench/prof (graceful stop instead of a kill). */
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
 
-const TARGET_RATE = 2_000;
-const TARGET_RATIO = 0.4;
-const TARGET_P99_MS = 50;
+const TARGET_RATE = 3_000;
+const TARGET_RATIO = 0.45;
+const TARGET_P99_MS = 20;
+const TARGET_MAX_MS = 250;
 
 const SECRET = 'bench-webhook-secret-Zq8rV2xT';
 const STORES = ['BenchStoreAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'BenchStoreBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'];
@@ -226,7 +239,7 @@ const TSX = ['--import', 'tsx'];
 
 async function startExporter(dbPath: string, profDir: string): Promise<Child> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...TSX, 'exporter/src/cli.ts', 'serve'], {
+  const proc = spawn(process.execPath, [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...shippedNodeFlags(), 'dist/exporter/src/cli.js', 'serve'], {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -254,7 +267,7 @@ async function startExporter(dbPath: string, profDir: string): Promise<Child> {
 }
 
 async function startBare(): Promise<Child> {
-  const proc = spawn(process.execPath, [...TSX, 'bench/bare-server.ts'], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...TSX, PEER === 'express' ? 'bench/bare-server.ts' : 'bench/bare-http-server.ts'], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = collect(proc);
   let url = '';
   await waitFor(async () => {
@@ -315,22 +328,27 @@ function tally(run: Run, d: Delivery, status: number, text: string, expectBody: 
   }
 }
 
-/** As fast as it goes: CONNECTIONS requests in flight at all times. */
-async function closedLoop(pool: Pool, path: string, list: Delivery[], expectBody: boolean): Promise<Run> {
-  const run: Run = { seconds: 0, latencies: new Array<number>(list.length), wrong: new Map(), ok: 0 };
+/** As fast as it goes for `seconds`: CONNECTIONS requests in flight at all times; `sent` says how many went. */
+async function closedLoop(pool: Pool, path: string, list: Delivery[], expectBody: boolean, seconds = Infinity, cycle = false): Promise<Run & { sent: number }> {
+  const run: Run & { sent: number } = { seconds: 0, latencies: [], wrong: new Map(), ok: 0, sent: 0 };
   let next = 0;
   const t0 = performance.now();
+  const until = t0 + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
-      for (let i = next++; i < list.length; i = next++) {
+      for (let i = next++; (cycle || i < list.length) && performance.now() < until; i = next++) {
+        // The peer may go round the list again (it keeps nothing); the exporter never does.
+        const d = list[i % list.length]!;
         const s = performance.now();
-        const [status, text] = await send(pool, path, list[i]!);
-        run.latencies[i] = performance.now() - s;
-        tally(run, list[i]!, status, text, expectBody);
+        const [status, text] = await send(pool, path, d);
+        run.latencies.push(performance.now() - s);
+        tally(run, d, status, text, expectBody);
       }
     }),
   );
   run.seconds = (performance.now() - t0) / 1000;
+  // Requests taken from the list are contiguous: [0, sent) were all sent and answered.
+  run.sent = run.latencies.length;
   return run;
 }
 
@@ -497,7 +515,8 @@ let exporter: Child | undefined;
 let bare: Child | undefined;
 const pools: Pool[] = [];
 try {
-  console.log(`machine: ${machine()}`);
+  execFileSync(process.execPath, [join(PROJECT_ROOT, 'scripts/build-if-needed.mjs')], { stdio: 'inherit' });
+  console.log(`machine: ${machine()}; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(
     `deliveries: ${plan.deliveries.length.toLocaleString('en')} unique, signed, ${Math.round(avgBytes)} bytes on average, ${plan.invoices.size.toLocaleString('en')} invoices in 2 stores; ${CONNECTIONS} connections`,
   );
@@ -509,76 +528,67 @@ try {
   const hookPool = new Pool(exporter.url, { connections: CONNECTIONS });
   pools.push(barePool, hookPool);
 
-  // Warm-up: JIT, connection set-up, the database's first pages. The bare route gets the same bodies.
-  await closedLoop(barePool, '/bare', warm, false);
+  // Warm-up: JIT, connection set-up, the database's first pages. The peer gets the same bodies.
+  await closedLoop(barePool, PEER === 'express' ? '/bare' : '/', warm, false);
   const warmRun = await closedLoop(hookPool, '/webhooks/btcpay', warm, true);
 
+  const peerPath = PEER === 'express' ? '/bare' : '/';
+  const peerName = PEER === 'express' ? 'bare express route' : 'bare node:http 200';
   const cpu0 = [cpuSeconds(bare.proc.pid), ownCpuSeconds()];
-  const bareRun = await closedLoop(barePool, '/bare', closed, false);
+  const bareRun = await closedLoop(barePool, peerPath, closed, false, SECONDS, true);
   // The exporter's main thread (its task id is the pid) bounds what one process can do.
   const cpu1 = [cpuSeconds(bare.proc.pid), ownCpuSeconds(), cpuSeconds(exporter.proc.pid), cpuSeconds(exporter.proc.pid, exporter.proc.pid)];
-  const hookRun = await closedLoop(hookPool, '/webhooks/btcpay', closed, true);
+  const hookRun = await closedLoop(hookPool, '/webhooks/btcpay', closed, true, SECONDS);
   const cpu2 = [cpuSeconds(exporter.proc.pid), ownCpuSeconds(), cpuSeconds(exporter.proc.pid, exporter.proc.pid)];
-  const perDelivery = (a: number, b: number) => `${Math.round(((b - a) / COUNT) * 1e6)} µs`;
-  const bareRate = COUNT / bareRun.seconds;
-  const hookRate = COUNT / hookRun.seconds;
+  const perRequest = (a: number, b: number, n: number) => `${Math.round(((b - a) / n) * 1e6)} µs`;
+  const bareRate = bareRun.sent / bareRun.seconds;
+  const hookRate = hookRun.sent / hookRun.seconds;
   const ratio = hookRate / bareRate;
-  const closedP99 = summary(hookRun.latencies).p99;
-  console.log(`bare express route:  ${describeRun(bareRun, COUNT)}`);
-  console.log(`webhook ingest:      ${describeRun(hookRun, COUNT)} (closed loop, ${CONNECTIONS} in flight)`);
-  console.log(`ratio ingest/bare:   ${(100 * ratio).toFixed(0)}% (target ≥ ${100 * TARGET_RATIO}%)`);
+  const closedStats = summary(hookRun.latencies);
+  const exhausted = hookRun.sent >= closed.length;
+  console.log(`${(peerName + ':').padEnd(20)} ${describeRun(bareRun, bareRun.sent)}`);
+  console.log(`webhook ingest:      ${describeRun(hookRun, hookRun.sent)} (closed loop, ${CONNECTIONS} keep-alive connections, ${SECONDS} s)`);
+  if (exhausted) console.log(`  (ran out of the ${closed.length.toLocaleString('en')} prepared deliveries before ${SECONDS} s: raise BENCH_MAX_RATE)`);
+  console.log(`ratio ingest/peer:   ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO})`);
   console.log(
-    `CPU per request: bare server ${perDelivery(cpu0[0]!, cpu1[0]!)}, exporter ${perDelivery(cpu1[2]!, cpu2[0]!)} (all threads; main thread ${perDelivery(cpu1[3]!, cpu2[2]!)}); load generator ${perDelivery(cpu0[1]!, cpu1[1]!)} (bare) / ${perDelivery(cpu1[1]!, cpu2[1]!)} (ingest)`,
+    `CPU per request: ${PEER} peer ${perRequest(cpu0[0]!, cpu1[0]!, bareRun.sent)}, exporter ${perRequest(cpu1[2]!, cpu2[0]!, hookRun.sent)} (all threads; main thread ${perRequest(cpu1[3]!, cpu2[2]!, hookRun.sent)}); load generator ${perRequest(cpu0[1]!, cpu1[1]!, bareRun.sent)} (peer) / ${perRequest(cpu1[1]!, cpu2[1]!, hookRun.sent)} (ingest)`,
   );
+  const sentClosed = closed.slice(0, hookRun.sent);
 
+  // Not a target of issue 17: latency at a fixed offered rate (issue 8's 2,000/s), when sustainable.
   let rateRun: Run | undefined;
-  const extra: Delivery[] = [];
-  const extraRuns: Run[] = [];
-  if (hookRate > RATE) {
+  if (RATE > 0 && hookRate > RATE) {
     rateRun = await openLoop(hookPool, '/webhooks/btcpay', open, RATE);
-    console.log(`at ${fmtRate(RATE)} open loop: ${describeRun(rateRun, open.length)} (latency from the due time)`);
-  } else {
-    // Not a target: the latency at a rate this machine does sustain, for the notes on a miss.
-    const lower = Math.max(100, Math.floor((0.8 * hookRate) / 100) * 100);
-    const lowerRun = await openLoop(hookPool, '/webhooks/btcpay', open.slice(0, lower * RATE_SECONDS), lower);
-    extra.push(...open.slice(0, lower * RATE_SECONDS));
-    extraRuns.push(lowerRun);
+    console.log(`at ${fmtRate(RATE)} open loop: ${describeRun(rateRun, open.length)} (latency from the due time; not a target)`);
+  } else if (RATE > 0) {
     console.log(`at ${fmtRate(RATE)} open loop: not measured, the closed-loop maximum is below the rate`);
-    console.log(`at ${fmtRate(lower)} open loop (80% of the maximum, for reference): ${describeRun(lowerRun, lower * RATE_SECONDS)}`);
   }
 
   await barePool.close();
   await hookPool.close();
   // Every 2xx promised a commit: kill without warning, then read the database.
   await stop(exporter, PROFILE ? 'SIGTERM' : 'SIGKILL');
-  const sent = [...warm, ...closed, ...(rateRun ? open : extra)];
-  const runs = [warmRun, hookRun, rateRun, ...extraRuns].filter((r): r is Run => r !== undefined);
+  const sent = [...warm, ...sentClosed, ...(rateRun ? open : [])];
+  const runs = [warmRun, hookRun, rateRun].filter((r): r is Run => r !== undefined);
   const notOk = sent.length - runs.reduce((a, r) => a + r.ok, 0);
   console.log(`responses other than 200 with the expected result: ${notOk === 0 ? 'none' : runs.map(wrongText).join('; ')}`);
   const check = checkDatabase(dbPath, sent, plan);
   console.log(`database after SIGKILL${PROFILE ? ' (SIGTERM: profiling)' : ''}:`);
   for (const line of check.lines) console.log(`  ${line}`);
-  console.log(`zero lost or double-counted: ${check.lost === 0 && check.doubled === 0 && check.problems === 0 && notOk === 0 ? 'yes' : 'NO'}`);
+  const correct = check.lost === 0 && check.doubled === 0 && check.problems === 0 && notOk === 0;
+  console.log(`zero lost or double-counted: ${correct ? 'yes' : 'NO'}`);
   if (PROFILE) console.log(`CPU profile of the exporter in ${profDir}`);
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
-  const pass =
-    hookRate >= TARGET_RATE &&
-    ratio >= TARGET_RATIO &&
-    rateRun !== undefined &&
-    summary(rateRun.latencies).p99 < TARGET_P99_MS &&
-    check.lost === 0 &&
-    check.doubled === 0 &&
-    check.problems === 0 &&
-    notOk === 0;
-  if (!pass) {
-    const misses: string[] = [];
-    if (hookRate < TARGET_RATE) misses.push(`throughput ${Math.round(hookRate)}/s is ${(100 * (1 - hookRate / TARGET_RATE)).toFixed(0)}% below ${TARGET_RATE}/s`);
-    if (ratio < TARGET_RATIO) misses.push(`ratio ${(100 * ratio).toFixed(0)}% < ${100 * TARGET_RATIO}%`);
-    if (rateRun && summary(rateRun.latencies).p99 >= TARGET_P99_MS) misses.push(`p99 at ${RATE}/s ${ms(summary(rateRun.latencies).p99)} ≥ ${TARGET_P99_MS} ms`);
-    if (!rateRun) misses.push(`p99 at ${RATE}/s not measured (closed-loop p99 ${ms(closedP99)})`);
-    console.log(`missed: ${misses.join('; ') || 'correctness'}`);
-  }
-  console.log(`RESULT webhook-ingest: ${pass ? 'PASS' : 'MISS'}`);
+  const misses: string[] = [];
+  if (hookRate < TARGET_RATE) misses.push(`throughput ${Math.round(hookRate)}/s is ${(100 * (1 - hookRate / TARGET_RATE)).toFixed(0)}% below ${TARGET_RATE}/s`);
+  if (ratio < TARGET_RATIO) misses.push(`ratio ${ratio.toFixed(2)} < ${TARGET_RATIO}`);
+  if (closedStats.p99 >= TARGET_P99_MS) misses.push(`p99 ${ms(closedStats.p99)} ≥ ${TARGET_P99_MS} ms`);
+  if (closedStats.max > TARGET_MAX_MS) misses.push(`a stall of ${ms(closedStats.max)} > ${TARGET_MAX_MS} ms`);
+  if (exhausted) misses.push('the prepared deliveries ran out (not a full run)');
+  if (!correct) misses.push('correctness');
+  if (misses.length > 0) console.log(`missed: ${misses.join('; ')}`);
+  console.log(`RESULT webhook-ingest: ${misses.length === 0 ? 'PASS' : 'MISS'}`);
 } finally {
   for (const p of pools) await p.destroy().catch(() => undefined);
   if (exporter) await stop(exporter, 'SIGKILL');

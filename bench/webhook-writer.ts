@@ -2,7 +2,10 @@
 // jobs of store/webhook-deliveries.ts) on a database file, without HTTP, and a digest of every table it
 // writes so two versions of the writer can be compared for identical content.
 // `npx tsx bench/webhook-writer.ts` (BENCH_WRITER_N deliveries, 40,000 by default; 3 per invoice).
-import { createHash } from 'node:crypto';
+// BENCH_WRITER_PREFILL=500000 first records that many idempotency keys (random ids, as BTCPay's),
+// as a store that received webhooks for weeks has: the size at which the key's index stops
+// fitting SQLite's page cache, where its layout matters.
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +14,10 @@ import type { StatusPair } from '../exporter/src/store/invoice-status.js';
 import { openDatabase } from '../exporter/src/store/connection.js';
 import { createGroupCommit } from '../exporter/src/store/group-commit.js';
 import { migrateToLatest } from '../exporter/src/store/migrator.js';
+import { createDeliveryLogWriter } from '../exporter/src/store/webhook-log.js';
 
 const N = Number(process.env.BENCH_WRITER_N ?? 40_000);
+const PREFILL = Number(process.env.BENCH_WRITER_PREFILL ?? 0);
 const STAGES: Array<[string, StatusPair]> = [
   ['InvoiceCreated', { status: 'New', additionalStatus: 'None' }],
   ['InvoiceProcessing', { status: 'Processing', additionalStatus: 'None' }],
@@ -49,6 +54,15 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-writer-'));
 const h = openDatabase(join(dir, 'bench.db'));
 try {
   await migrateToLatest(h.db);
+  if (PREFILL > 0) {
+    const w = createDeliveryLogWriter(h.sqlite);
+    const t0 = performance.now();
+    h.sqlite.transaction(() => {
+      for (let i = 0; i < PREFILL; i++) w.markSeen(`wh${i % 2 ? 'StoreA' : 'StoreB'}`, `p${randomBytes(12).toString('base64url')}`, 1_690_000_000 + Math.floor(i / 100));
+    })();
+    h.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    console.log(`prefilled ${PREFILL.toLocaleString('en')} idempotency keys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
   const runner = createWebhookJobRunner(h.sqlite);
   // The WAL sync runs on libuv's pool, not on the writer thread: left out here.
   const gc = createGroupCommit({ sqlite: h.sqlite, hooks: runner.hooks, syncWal: async () => undefined, maxBatch: 64 });

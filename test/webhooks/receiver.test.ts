@@ -233,6 +233,35 @@ describe('webhook receiver over HTTP', () => {
     expect(last).toMatchObject({ result: 'too_large', http_status: 413, payload: null });
   });
 
+  it('reads the body itself as express.raw did: 413 for an oversized chunked body, 415 for a compressed one, paths matched loosely', async () => {
+    // No content-length: the limit is found while reading.
+    const big = Buffer.alloc(8192, 0x20);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 8; i++) c.enqueue(big.subarray(i * 1024, (i + 1) * 1024));
+        c.close();
+      },
+    });
+    const res = await fetch(hook, { method: 'POST', body: chunked, duplex: 'half', headers: { 'content-type': 'application/json' } } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ result: 'too_large' });
+    const gz = await post(hook, SETTLED_BODY, signBody(SETTLED_BODY, FACTS_SECRET), { 'content-encoding': 'gzip' });
+    expect(gz.status).toBe(415);
+    const rows = await exp.database.db.selectFrom('webhook_deliveries').select(['result', 'http_status']).orderBy('id', 'desc').limit(2).execute();
+    expect(rows).toEqual([
+      { result: 'malformed', http_status: 415 },
+      { result: 'too_large', http_status: 413 },
+    ]);
+    // Express matched paths case-insensitively and with a trailing slash; so does the receiver.
+    const event = invoiceEvent({ type: 'InvoiceCreated', storeId: STORES.misc, invoiceId: newId('Inv') });
+    const body = btcpayBytes(event);
+    const r = await post(`${exp.url}/Webhooks/BTCPay/?x=1`, body, signBody(body, FACTS_SECRET));
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ result: 'accepted' });
+    // Other methods on the path are not the receiver's.
+    expect((await fetch(hook)).status).toBe(404);
+  });
+
   it('shows recent deliveries on /api/webhooks (behind METRICS_TOKEN) and the landing page', async () => {
     expect((await fetch(`${exp.url}/api/webhooks`)).status).toBe(401);
     const auth = { authorization: `Bearer ${TOKEN}` };

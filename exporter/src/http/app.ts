@@ -40,6 +40,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
 
+  // Mounted first: the webhook POST, the hot path, is then the router's first layer (http/webhook-routes.ts).
+  for (const mount of deps.mount ?? []) mount(app);
+
   app.get('/metrics', requireBearer(deps.metricsToken, '/metrics'), async (req, res, next) => {
     try {
       const out = await deps.metrics.render(wantsOpenMetrics(req), (collector, err) =>
@@ -69,8 +72,6 @@ export function createApp(deps: AppDeps): Express {
     const sources = deps.refresh ? deps.refresh() : [];
     res.status(202).json({ status: 'accepted', sources });
   });
-
-  for (const mount of deps.mount ?? []) mount(app);
 
   app.get('/', async (_req, res, next) => {
     try {

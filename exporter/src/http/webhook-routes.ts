@@ -1,7 +1,8 @@
 // HTTP face of the webhook receiver: POST /webhooks/btcpay (and the old POST /webhook), the
 // recent-deliveries JSON API and landing-page table. The raw body goes to the receiver untouched,
 // because the signature covers the exact bytes; status codes follow BTCPay's retry rules.
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express, Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { RecentDelivery } from '../store/webhook-log.js';
 import { isTransientDbError } from '../store/connection.js';
@@ -34,36 +35,44 @@ function resultBody(result: string): Buffer {
   return b;
 }
 
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function reply(res: ServerResponse, status: number, json: Buffer): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': json.length });
+  res.end(json);
+}
+
 export function webhookRoutes(o: WebhookRoutesOptions): (app: Express) => void {
   const log = o.log.child({ component: 'webhooks' });
   return (app) => {
     const limiter =
       o.rateLimitPerSecond > 0
-        ? [
-            rateLimit({
-              windowMs: 1000,
-              limit: o.rateLimitPerSecond,
-              standardHeaders: 'draft-8',
-              legacyHeaders: false,
-              // BTCPay retries a 429, so nothing is lost. It is counted (store and event unknown: the
-              // body is never read) but not logged row by row: a flood must not reach the database.
-              handler: (_req, res) => {
-                o.receiver.countRateLimited();
-                res.status(429).json({ error: 'rate_limited' });
-              },
-            }),
-          ]
-        : [];
-    const rawBody = express.raw({ type: () => true, limit: o.maxBodyBytes, inflate: false });
+        ? rateLimit({
+            windowMs: 1000,
+            limit: o.rateLimitPerSecond,
+            standardHeaders: 'draft-8',
+            legacyHeaders: false,
+            // BTCPay retries a 429, so nothing is lost. It is counted (store and event unknown: the
+            // body is never read) but not logged row by row: a flood must not reach the database.
+            handler: (_req, res) => {
+              o.receiver.countRateLimited();
+              res.status(429).json({ error: 'rate_limited' });
+            },
+          })
+        : undefined;
+    const refused = async (res: ServerResponse, req: IncomingMessage, status: number, tooLarge: boolean) => {
+      await o.receiver.recordRefused(tooLarge ? 'too_large' : 'malformed', status, header(req, SIGNATURE_HEADER));
+      if (!res.headersSent) reply(res, status, resultBody(tooLarge ? 'too_large' : 'malformed'));
+    };
 
-    const receive = async (req: Request, res: Response) => {
-      const body: Uint8Array = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const receive = async (req: IncomingMessage, res: Response, body: Uint8Array) => {
       try {
-        const out = await o.receiver.receive(body, req.get(SIGNATURE_HEADER));
+        const out = await o.receiver.receive(body, header(req, SIGNATURE_HEADER));
         // The hot path: a prebuilt body, written without express's per-response header work.
-        const json = resultBody(out.result);
-        res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': json.length });
-        res.end(json);
+        reply(res, out.status, resultBody(out.result));
       } catch (err) {
         const status = isTransientDbError(err) ? 503 : 500;
         log.error({ err, status }, 'webhook request failed');
@@ -72,19 +81,61 @@ export function webhookRoutes(o: WebhookRoutesOptions): (app: Express) => void {
       }
     };
 
-    // Body-reading failures: too large (413), unsupported encoding, aborted uploads.
-    const bodyErrors = async (err: unknown, req: Request, res: Response, next: NextFunction) => {
-      const e = err as { status?: unknown; type?: unknown };
-      if (typeof e.status !== 'number' || e.status < 400 || e.status >= 500) {
-        next(err);
+    // The body, read once into one buffer, with the limits express.raw applied (no inflating: a
+    // compressed body is refused, 415; over maxBodyBytes, 413 before or while reading; an upload
+    // the client gave up on, 400, recorded like express's body errors were).
+    const readBody = (req: Request, res: Response) => {
+      const encoding = req.headers['content-encoding'];
+      if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+        req.resume();
+        void refused(res, req, 415, false);
         return;
       }
-      const tooLarge = e.type === 'entity.too.large' || e.status === 413;
-      await o.receiver.recordRefused(tooLarge ? 'too_large' : 'malformed', e.status, req.get(SIGNATURE_HEADER));
-      if (!res.headersSent) res.status(e.status).json({ result: tooLarge ? 'too_large' : 'malformed' });
+      const declared = Number(req.headers['content-length']);
+      if (declared > o.maxBodyBytes) {
+        res.setHeader('Connection', 'close');
+        req.resume();
+        void refused(res, req, 413, true);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let length = 0;
+      let over = false;
+      req.on('data', (chunk: Buffer) => {
+        if (over) return;
+        length += chunk.length;
+        if (length > o.maxBodyBytes) {
+          over = true;
+          chunks.length = 0;
+          res.setHeader('Connection', 'close');
+          void refused(res, req, 413, true);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        if (over) return;
+        void receive(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
+      });
+      req.on('aborted', () => {
+        if (!over) void refused(res, req, 400, false);
+        over = true;
+      });
     };
 
-    for (const path of WEBHOOK_PATHS) app.post(path, ...limiter, rawBody, receive, bodyErrors);
+    // Mounted first (createApp runs mounts before its own routes), as one middleware: a webhook
+    // POST passes a method and path comparison and nothing else of the router; the rest of the
+    // app never sees it. Paths match as express's did (case-insensitive, one trailing slash).
+    const paths = new Set(WEBHOOK_PATHS);
+    app.use((req, res, next) => {
+      if (req.method !== 'POST') return next();
+      const q = req.url.indexOf('?');
+      let path = (q === -1 ? req.url : req.url.slice(0, q)).toLowerCase();
+      if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+      if (!paths.has(path)) return next();
+      if (limiter) limiter(req, res, () => readBody(req, res));
+      else readBody(req, res);
+    });
 
     app.get('/api/webhooks', requireBearer(o.apiToken, '/api/webhooks'), async (req, res, next) => {
       const raw = req.query.limit;

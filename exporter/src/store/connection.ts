@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { Database } from './schema.js';
+import { SEEN_KEY_SQL_FUNCTION, seenKey } from './seen-key.js';
 
 export interface DatabaseHandle {
   /** The raw connection, for hot paths that need prepared statements and pragmas. */
@@ -78,7 +79,18 @@ export function configureConnection(sqlite: BetterSqlite3.Database): void {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Memory, deliberately (issue 17): a 2 MiB page cache per connection (SQLite's default, stated so
+  // it cannot grow by accident; the main connection and the webhook writer each have one, the
+  // checkpoint worker keeps SQLite's default of the same size) and no memory-mapped I/O, whose
+  // mapped pages would count in the process's RSS.
+  sqlite.pragma(`cache_size = ${CACHE_SIZE_KIB}`);
+  sqlite.pragma('mmap_size = 0');
+  // For migrations: the integer key of webhook_seen, computed as the writer computes it.
+  sqlite.function(SEEN_KEY_SQL_FUNCTION, { deterministic: true }, (a: unknown, b: unknown) => seenKey(String(a), String(b)));
 }
+
+/** SQLite's page cache per connection, in KiB as `cache_size` takes it (negative = KiB). */
+export const CACHE_SIZE_KIB = -2048;
 
 /**
  * kysely transactions that take the write lock at BEGIN. The webhook writer commits from another

@@ -135,6 +135,10 @@ export interface WebhookDeliveriesTable {
 
 /** Idempotency keys of processed deliveries (003). */
 export interface WebhookSeenTable {
+  /** Insertion order (010): retention walks it oldest first. */
+  id: Generated<number>;
+  /** store/seen-key.ts seenKey(webhook_id, original_delivery_id), unique (010); null when another key has the same hash. */
+  key: number | null;
   webhook_id: string;
   original_delivery_id: string;
   first_seen_at: number;

@@ -4,6 +4,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { prepared } from './connection.js';
+import { seenKey } from './seen-key.js';
 import type { Db } from './invoices.js';
 
 /** What happened to one request; the `result` column of webhook_deliveries. */
@@ -53,9 +54,14 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
        invoice_id, is_redelivery, result, signature_preview, payload, verified, http_status)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const seen = sqlite.prepare(
-    'insert into webhook_seen (webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?) on conflict do nothing',
-  );
+  // New keys (nearly all): one plain insert, appended (rowid = insertion order), its hash into the
+  // unique integer index (store/seen-key.ts; migration 010). Only when the hash is taken are the
+  // texts compared: the same ids are a duplicate; other ids (a collision) are looked up among,
+  // and else stored with, a null hash.
+  const seen = sqlite.prepare('insert into webhook_seen (key, webhook_id, original_delivery_id, first_seen_at) values (?, ?, ?, ?) on conflict (key) do nothing');
+  const sameIds = sqlite.prepare('select webhook_id = ? and original_delivery_id = ? from webhook_seen where key = ?').pluck();
+  const collided = sqlite.prepare('select 1 from webhook_seen where key is null and webhook_id = ? and original_delivery_id = ?').pluck();
+  const storeCollided = sqlite.prepare('insert into webhook_seen (key, webhook_id, original_delivery_id, first_seen_at) values (null, ?, ?, ?)');
   const lastVerified = sqlite.prepare(
     `insert into webhook_store_state (store_id, last_verified_at) values (?, ?)
      on conflict (store_id) do update set last_verified_at = max(coalesce(webhook_store_state.last_verified_at, 0), excluded.last_verified_at)`,
@@ -82,7 +88,12 @@ export function createDeliveryLogWriter(sqlite: BetterSqlite3.Database): Deliver
       bumpWebhookCounter(sqlite, storeId, counter, label, by);
     },
     markSeen(webhookId, originalDeliveryId, now) {
-      return seen.run(webhookId, originalDeliveryId, now).changes > 0;
+      const key = seenKey(webhookId, originalDeliveryId);
+      if (seen.run(key, webhookId, originalDeliveryId, now).changes > 0) return true;
+      if (sameIds.get(webhookId, originalDeliveryId, key) === 1) return false;
+      if (collided.get(webhookId, originalDeliveryId) !== undefined) return false;
+      storeCollided.run(webhookId, originalDeliveryId, now);
+      return true;
     },
     setLastVerified(storeId, now) {
       lastVerified.run(storeId, now);
@@ -204,13 +215,18 @@ export async function pruneBatch(db: Db, o: RetentionOptions): Promise<number> {
         .limit(batch),
     )
     .executeTakeFirst();
+  // Keys are appended in time order (rowid = insertion order, migration 010): the old ones are the
+  // lowest ids, up to the first key young enough to keep (a clock set back leaves some old keys
+  // after it; they go in a later prune). No index on first_seen_at is needed for that walk.
   const seenDeleted = await sql`
-    DELETE FROM webhook_seen WHERE rowid IN (
-      SELECT s.rowid FROM webhook_seen s
-      WHERE s.first_seen_at < ${cutoff}
+    DELETE FROM webhook_seen WHERE id IN (
+      SELECT s.id FROM webhook_seen s
+      WHERE s.id < coalesce((SELECT y.id FROM webhook_seen y WHERE y.first_seen_at >= ${cutoff} ORDER BY y.id LIMIT 1), 9223372036854775807)
+        AND s.first_seen_at < ${cutoff}
         AND NOT EXISTS (
           SELECT 1 FROM webhook_deliveries d
           WHERE d.webhook_id = s.webhook_id AND d.original_delivery_id = s.original_delivery_id AND d.result = 'accepted')
+      ORDER BY s.id
       LIMIT ${batch})`.execute(db);
   return Number(logDeleted.numDeletedRows) + Number(seenDeleted.numAffectedRows ?? 0n);
 }

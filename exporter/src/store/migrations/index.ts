@@ -10,6 +10,7 @@ import * as m006 from './006_drop_redundant_webhook_index.js';
 import * as m007 from './007_invoice_payments_received.js';
 import * as m008 from './008_payment_method_totals.js';
 import * as m009 from './009_store_rates.js';
+import * as m010 from './010_webhook_seen_rowid.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '007_invoice_payments_received': m007,
   '008_payment_method_totals': m008,
   '009_store_rates': m009,
+  '010_webhook_seen_rowid': m010,
 };
