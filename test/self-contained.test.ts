@@ -18,8 +18,8 @@ function files(path: string): string[] {
 export function outsideReferences(source: string): string[] {
   const up = String.raw`\.\.`;
   const patterns = [
-    new RegExp(`${up}/shared\\b`), // '../shared/...'
-    new RegExp(`['"\`]${up}['"\`]\\s*,\\s*['"\`]shared['"\`]`), // join(ROOT, '..', 'shared')
+    new RegExp(`${up}/shared\\b`), // the parent folder's shared/ as a path
+    new RegExp(`['"\`]${up}['"\`]\\s*,\\s*['"\`]shared['"\`]`), // a join() of the parent folder and shared
     /\bshared\/contracts\b/,
     /['"`]\/work\//,
   ];
@@ -40,7 +40,7 @@ describe('the repository tests itself', () => {
     expect(outsideReferences(`const p = join(ROOT, 'test', 'fixtures', 'x.json');`)).toEqual([]);
   });
 
-  it('no test, benchmark, script or CI step reads ../shared or a machine path', () => {
+  it('no test, benchmark, script or CI step reads the parent folder's shared/ or a machine path', () => {
     const found: string[] = [];
     for (const entry of SCANNED) {
       let paths: string[];

@@ -2,20 +2,11 @@
 // backfill tests, with the few API calls they make. Each start is stopped by the caller (stop()).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort, poll } from '../stack/servers.js';
 import { findTool } from '../stack/tools.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { poll };
 
 export interface Sample {
   metric: Record<string, string>;
@@ -44,22 +35,6 @@ async function api<T>(url: string, params: Record<string, string>): Promise<T> {
   const body = (await res.json()) as { status: string; error?: string; data: T };
   if (body.status !== 'success') throw new Error(`Prometheus: ${body.error ?? `HTTP ${res.status}`} (${JSON.stringify(params)})`);
   return body.data;
-}
-
-/** Polls `check` until it returns a value, or throws after the deadline (polling, not a fixed wait). */
-export async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
 export async function startPrometheus(opts: { dataDir: string; configDir: string; job: string; targets: string[] }): Promise<TestPrometheus> {

@@ -4,7 +4,6 @@
 // panel and template variable must return data; `promtool check metrics` must be clean.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestExporter } from '../helpers/exporter.js';
@@ -12,6 +11,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { CONTRACT_METRICS } from './contract-metrics.js';
 import { backfill, syncedMetrics, syntheticHistory } from './backfill.js';
 import { allExpressions, metricsRead, recordingRules, type Expression } from './promql-sources.js';
+import { freePort, poll } from './servers.js';
 import { ROOT, findTool, run, skipWithout } from './tools.js';
 
 const skip = skipWithout('prometheus', 'promtool');
@@ -24,32 +24,9 @@ let prometheus: ChildProcess | undefined;
 let prometheusLog = '';
 let base = '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 200)); // polling interval, not a wait for an outcome
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}\n${prometheusLog.slice(-2000)}`);
-}
+/** Polls `check` until it returns a value; a time-out shows the end of Prometheus' log. */
+const waitFor = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> =>
+  poll(what, check, timeoutMs, () => prometheusLog);
 
 interface QueryResult {
   ok: boolean;
