@@ -40,7 +40,7 @@ describe('the repository tests itself', () => {
     expect(outsideReferences(`const p = join(ROOT, 'test', 'fixtures', 'x.json');`)).toEqual([]);
   });
 
-  it('no test, benchmark, script or CI step reads the parent folder's shared/ or a machine path', () => {
+  it('no test, benchmark, script or CI step reads a shared folder beside the clone, or a machine path', () => {
     const found: string[] = [];
     for (const entry of SCANNED) {
       let paths: string[];
