@@ -15,13 +15,14 @@
 //   BENCH_NODE_OPTIONS="..."       node flags for the exporter instead of the Dockerfile's CMD ones
 //                                  ("none": plain node; experiments)
 //   BENCH_ENV="K=V ..."            extra environment for the exporter (experiments)
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
+import { startSyncSimulator } from './sync-simulator-process.js';
 import { BENCH_DIR, machine, percentile, shippedNodeFlags } from './lib.js';
 import type { SimInfo } from './sync-simulator.js';
 
@@ -64,19 +65,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(p));
     });
   });
-}
-
-async function startSimulator(): Promise<{ child: ChildProcess; info: SimInfo }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench/sync-simulator.ts'), String(N)], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const info = await new Promise<SimInfo>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`simulator exited (${code}) before it was ready`)));
-    lines.once('line', (line) => resolve(JSON.parse(line) as SimInfo));
-  });
-  return { child, info };
 }
 
 interface Phase {
@@ -175,7 +163,7 @@ function printProbe(label: string, p: Phase['probe']): void {
 execFileSync(process.execPath, [join(PROJECT_ROOT, 'scripts/build-if-needed.mjs')], { stdio: 'inherit' });
 mkdirSync(BENCH_DIR, { recursive: true });
 const loadBefore = loadavg();
-const { child: sim, info } = await startSimulator();
+const { child: sim, info } = await startSyncSimulator([N]);
 const first: Phase[] = [];
 const second: Phase[] = [];
 try {

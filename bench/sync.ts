@@ -8,7 +8,7 @@
 // Usage: npx tsx bench/sync.ts   (or npm run bench:sync)
 //   BENCH_SYNC_SIZES=25000,50000,100000   the store sizes, smallest first
 //   BENCH_SYNC_CPU_PROF=<dir>             also write a V8 CPU profile of each exporter run there
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Decimal } from '../exporter/src/money.js';
 import { PROJECT_ROOT } from '../exporter/src/version.js';
+import { startSyncSimulator } from './sync-simulator-process.js';
 import { BENCH_DIR, machine } from './lib.js';
 import type { SimInfo, SimStoreInfo } from './sync-simulator.js';
 
@@ -35,20 +36,6 @@ function readStatus(pid: number): string | undefined {
   } catch {
     return undefined; // exited between the check and the read
   }
-}
-
-/** Starts the simulator process and waits for the JSON line describing its stores. */
-async function startSimulator(): Promise<{ child: ChildProcess; info: SimInfo }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench/sync-simulator.ts'), SIZES.join(',')], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const info = await new Promise<SimInfo>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`simulator exited (${code}) before it was ready`)));
-    lines.once('line', (line) => resolve(JSON.parse(line) as SimInfo));
-  });
-  return { child, info };
 }
 
 interface RunResult {
@@ -202,7 +189,7 @@ execFileSync(process.execPath, [join(PROJECT_ROOT, 'scripts/build-if-needed.mjs'
 mkdirSync(BENCH_DIR, { recursive: true });
 // Other work on the machine shows up in the wall times; the load average says how much there was.
 const loadBefore = loadavg();
-const { child: sim, info } = await startSimulator();
+const { child: sim, info } = await startSyncSimulator(SIZES);
 const results: RunResult[] = [];
 try {
   for (const [i, store] of info.stores.entries()) {
