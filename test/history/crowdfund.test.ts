@@ -76,38 +76,11 @@ const exporter = await startTestExporter(
 const dir = tempDir('crowdfund-history-cf-');
 const belongs = (app: SimCrowdfundApp, inv: SimInvoice) => app.tagAllInvoices || inv.additionalSearchTerms.includes(`crowdfund-app_${app.id}`);
 
-/** The app's invoices as they stood at t: created by then, payments received by then, current status from the raise time on. */
+/** The app's invoices as they stood at t (the simulator's own view of an invoice at a past time). */
 function invoicesAt(app: SimCrowdfundApp, t: number): RefInvoice[] {
-  const out: RefInvoice[] = [];
-  for (const inv of sim.model.store(store.id).invoices as SimInvoice[]) {
-    if (inv.createdTime > t || !belongs(app, inv)) continue;
-    const accounted = inv.payments.filter((p) => p.status !== 'Invalid');
-    const raisedAt = accounted.length > 0 ? Math.max(...accounted.map((p) => p.receivedDate)) : inv.createdTime;
-    const current = t >= raisedAt;
-    out.push({
-      id: inv.id,
-      status: current ? inv.status : 'New',
-      additionalStatus: current ? inv.additionalStatus : 'None',
-      currency: inv.currency,
-      amount: inv.amount,
-      createdTime: inv.createdTime,
-      expirationTime: inv.expirationTime,
-      metadata: inv.metadata,
-      additionalSearchTerms: inv.additionalSearchTerms,
-      paymentMethods: inv.methods.map((pm) => ({
-        paymentMethodId: pm.id,
-        currency: pm.currency,
-        rate: pm.rate,
-        payments: inv.payments
-          .filter((p) => p.methodId === pm.id && p.receivedDate <= t)
-          .map((p) => {
-            const j = sim.model.paymentJson(p) as { value: string; fee: string };
-            return { value: j.value, fee: j.fee, status: p.status, receivedDate: p.receivedDate };
-          }),
-      })),
-    });
-  }
-  return out;
+  return (sim.model.store(store.id).invoices as SimInvoice[])
+    .filter((inv) => inv.createdTime <= t && belongs(app, inv))
+    .map((inv) => cf.refInvoice(inv, t));
 }
 
 function reference(app: SimCrowdfundApp, t: number) {

@@ -246,12 +246,20 @@ export class SimCrowdfund {
     this.tags.set(invoiceId, set);
   }
 
-  private refInvoice(inv: SimInvoice): RefInvoice {
+  /**
+   * The invoice as the reference computation sees it; with `asOf`, as it stood then (the history's
+   * view, docs/history.md): payments received by then, and its current status only from its raise
+   * time (latest accounted payment, else creation) on, New before.
+   */
+  refInvoice(inv: SimInvoice, asOf = Number.POSITIVE_INFINITY): RefInvoice {
     const m = this.sim.model;
+    const accounted = inv.payments.filter((p) => p.status !== 'Invalid');
+    const raisedAt = accounted.length > 0 ? Math.max(...accounted.map((p) => p.receivedDate)) : inv.createdTime;
+    const current = asOf >= raisedAt;
     return {
       id: inv.id,
-      status: inv.status,
-      additionalStatus: inv.additionalStatus,
+      status: current ? inv.status : 'New',
+      additionalStatus: current ? inv.additionalStatus : 'None',
       currency: inv.currency,
       amount: inv.amount,
       createdTime: inv.createdTime,
@@ -263,7 +271,7 @@ export class SimCrowdfund {
         currency: pm.currency,
         rate: pm.rate,
         payments: inv.payments
-          .filter((p) => p.methodId === pm.id)
+          .filter((p) => p.methodId === pm.id && p.receivedDate <= asOf)
           .map((p) => {
             const j = m.paymentJson(p) as { value: string; fee: string };
             return { value: j.value, fee: j.fee, status: p.status, receivedDate: p.receivedDate };
